@@ -1,0 +1,9 @@
+defmodule Golden.DemonitorDown.UnderscoreRef do
+  use GenServer
+
+  def init(state), do: {:ok, state}
+
+  def handle_info({:DOWN, _ref, :process, pid, _reason}, state) do
+    {:noreply, Map.delete(state, pid)}
+  end
+end

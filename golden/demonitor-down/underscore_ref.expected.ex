@@ -1,0 +1,10 @@
+defmodule Golden.DemonitorDown.UnderscoreRef do
+  use GenServer
+
+  def init(state), do: {:ok, state}
+
+  def handle_info({:DOWN, ref, :process, pid, _reason}, state) do
+    Process.demonitor(ref, [:flush])
+    {:noreply, Map.delete(state, pid)}
+  end
+end

@@ -1,0 +1,222 @@
+"""One file: check -> suppress -> apply -> re-parse -> repeat until stable.
+
+`process_source` never raises for a problem in the file or in a rule: everything ends up
+in the returned FileResult (findings, notes, or error).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, Mapping, Sequence
+
+from . import suppress
+from .edits import apply_fixes
+from .syntax import Source, error_count, first_error
+from .transform import Context, Transform, is_test_path
+from .types import Applicability, FileResult, Finding, Fix, RunOptions
+
+UTF8_BOM = b"\xef\xbb\xbf"
+
+
+class InputError(Exception):
+    """The file cannot be processed; the message is one line for the user."""
+
+
+def check_input(data: bytes, options: RunOptions) -> None:
+    """Refuse input otpfix cannot handle faithfully (the file is then left alone)."""
+    if len(data) > options.max_file_size:
+        raise InputError(
+            f"file is larger than the {options.max_file_size} byte limit; skipped"
+        )
+    if b"\x00" in data:
+        raise InputError("file looks binary (contains NUL bytes); skipped")
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
+            "otpfix reads UTF-8 Elixir source only; skipped"
+        ) from None
+
+
+def active_rules(rules: Sequence[Transform], path: str, data: bytes, options: RunOptions):
+    test_file = is_test_path(path)
+    return [
+        r
+        for r in rules
+        if r.could_match(data) and not (r.skip_tests and test_file and not options.include_tests)
+    ]
+
+
+def run_checks(
+    source: Source,
+    path: str,
+    rules: Sequence[Transform],
+    project: Mapping[str, Any],
+) -> list[Finding]:
+    ctx = Context(source, path, project)
+    findings: list[Finding] = []
+    for rule in rules:
+        try:
+            for finding in rule.check(ctx.for_rule(rule)) or ():
+                findings.append(finding)
+        except RecursionError:
+            raise InputError(f"rule {rule.id}: code nested too deeply to analyse") from None
+        except Exception as exc:  # a bug in a rule must not take the run down
+            raise InputError(f"internal error in rule {rule.id}: {type(exc).__name__}: {exc}") from None
+    findings = suppress.apply(source, findings)
+    findings.sort(key=lambda f: f.sort_key)
+    return findings
+
+
+def _usable(finding: Finding, options: RunOptions) -> bool:
+    fix = finding.fix
+    if fix is None:
+        return False
+    return not (options.safe_only and fix.applicability is not Applicability.SAFE)
+
+
+def _fix_key(finding: Finding, data: bytes) -> tuple:
+    """Identity of a fix that survives the passes: the rule, and what it replaces with what."""
+    assert finding.fix is not None
+    return (
+        finding.rule,
+        finding.fix.title,
+        tuple((data[e.start : e.end], e.text) for e in finding.fix.edits),
+    )
+
+
+def process_source(
+    path: str,
+    data: bytes,
+    rules: Sequence[Transform],
+    options: RunOptions,
+    project: Mapping[str, Any] | None = None,
+) -> FileResult:
+    try:
+        return _process(path, data, rules, options, project or {})
+    except InputError as exc:
+        return FileResult(path=path, original=data, error=str(exc))
+    except RecursionError:
+        return FileResult(path=path, original=data, error="code nested too deeply to parse; skipped")
+
+
+def _process(
+    path: str,
+    data: bytes,
+    rules: Sequence[Transform],
+    options: RunOptions,
+    project: Mapping[str, Any],
+) -> FileResult:
+    check_input(data, options)
+    rules = active_rules(rules, path, data, options)
+    if not rules:
+        return FileResult(path=path, original=data)
+    source = Source(data, path)
+    findings = run_checks(source, path, rules, project)
+    if not options.fix:
+        return FileResult(path=path, findings=tuple(findings), original=data, remaining=tuple(findings))
+
+    notes: list[str] = []
+    if source.root.has_error:
+        err = first_error(source.root)
+        line = source.position(err.start_byte)[0] if err is not None else 0
+        if any(_usable(f, options) for f in findings):
+            notes.append(f"not fixed: the file has syntax errors (line {line})")
+        return FileResult(
+            path=path,
+            findings=tuple(findings),
+            original=data,
+            notes=tuple(notes),
+            remaining=tuple(findings),
+        )
+
+    current, current_findings = data, findings
+    applied_rules: list[str] = []
+    poisoned: set[tuple] = set()
+    for _ in range(options.max_passes):
+        candidates = [
+            f
+            for f in current_findings
+            if _usable(f, options) and _fix_key(f, current) not in poisoned
+        ]
+        if not candidates:
+            break
+        result = apply_fixes(current, [f.fix for f in candidates])  # type: ignore[misc]
+        if not result.applied:
+            break
+        new_source = Source(result.data, path)
+        chosen = [candidates[i] for i in result.applied]
+        if error_count(new_source.root) > 0:
+            kept = _bisect_bad_fixes(current, chosen, path, poisoned, notes)
+            if not kept:
+                continue  # everything of this pass was poisoned; recompute
+            result = apply_fixes(current, [f.fix for f in kept])  # type: ignore[misc]
+            new_source = Source(result.data, path)
+            chosen = [kept[i] for i in result.applied]
+        applied_rules.extend(f.rule for f in chosen)
+        current = result.data
+        current_findings = run_checks(new_source, path, rules, project)
+    else:
+        if any(_usable(f, options) and _fix_key(f, current) not in poisoned for f in current_findings):
+            notes.append(
+                f"fixes did not settle after {options.max_passes} passes "
+                "(a bug in otpfix: please report it); the result so far is kept"
+            )
+
+    fixed = current if current != data else None
+    return FileResult(
+        path=path,
+        findings=tuple(findings),
+        original=data,
+        fixed=fixed,
+        applied=tuple(applied_rules),
+        notes=tuple(notes),
+        remaining=tuple(f for f in current_findings),
+    )
+
+
+def _bisect_bad_fixes(
+    data: bytes,
+    chosen: list[Finding],
+    path: str,
+    poisoned: set[tuple],
+    notes: list[str],
+) -> list[Finding]:
+    """Apply fixes one by one; drop (and remember) those that introduce a syntax error."""
+    kept: list[Finding] = []
+    for finding in chosen:
+        trial = apply_fixes(data, [f.fix for f in kept + [finding]])  # type: ignore[misc]
+        if error_count(Source(trial.data, path).root) == 0:
+            kept.append(finding)
+        else:
+            poisoned.add(_fix_key(finding, data))
+            notes.append(
+                f"dropped a fix of rule {finding.rule} at line {finding.span.line}: "
+                "it would introduce a syntax error (a bug in otpfix: please report it)"
+            )
+    return kept
+
+
+def collect_facts(
+    path: str, data: bytes, rules: Iterable[Transform], options: RunOptions
+) -> dict[str, Any]:
+    """Run every project-aware rule's `collect` on one file: {rule id: facts}."""
+    rules = [r for r in rules if r.uses_project()]
+    out: dict[str, Any] = {}
+    try:
+        check_input(data, options)
+    except InputError:
+        return out
+    rules = active_rules(rules, path, data, options)
+    if not rules:
+        return out
+    source = Source(data, path)
+    ctx = Context(source, path)
+    for rule in rules:
+        try:
+            facts = rule.collect(ctx.for_rule(rule))
+        except Exception:
+            continue  # the check phase reports the rule's failure for this file
+        if facts is not None:
+            out[rule.id] = facts
+    return out

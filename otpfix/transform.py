@@ -1,0 +1,148 @@
+"""The Transform base class and the read-only Context a transform works on.
+
+A transform is pure: it reads `ctx` and yields findings. No file I/O, no subprocess, no
+state kept between files. Rules that need facts from other files (for example a
+supervisor whose children live elsewhere) implement `collect`, which the engine runs on
+every scanned file first; the merged facts reach `check` as `ctx.project`.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from typing import Any, ClassVar, Iterable, Iterator, Mapping
+
+from tree_sitter import Node
+
+from .syntax import Source
+from .types import Applicability, Edit, Finding, Fix, Span
+
+
+class Transform:
+    """Base class. Subclasses set the class attributes and implement `check`.
+
+    The class docstring is the rule's documentation, printed by `otpfix explain`: a first
+    line, then sections `## What it does`, `## Why`, `## Example`, `## Fix safety`.
+    """
+
+    id: ClassVar[str] = ""
+    summary: ClassVar[str] = ""
+    fixable: ClassVar[bool] = False
+    #: Default rule options; users override them per rule (config or API).
+    default_options: ClassVar[Mapping[str, Any]] = {}
+    #: Rules that skip test files (test/ directories, *_test.exs) unless asked.
+    skip_tests: ClassVar[bool] = False
+    #: Exact byte pre-filter: a file that contains none of these cannot match the rule.
+    #: Empty means "always run".
+    needles: ClassVar[tuple[bytes, ...]] = ()
+    #: Rules that are off unless selected explicitly.
+    default_enabled: ClassVar[bool] = True
+
+    def __init__(self, options: Mapping[str, Any] | None = None) -> None:
+        merged = dict(self.default_options)
+        for key, value in (options or {}).items():
+            if key not in merged:
+                raise ValueError(f"rule {self.id}: unknown option {key!r}")
+            merged[key] = value
+        self.options: Mapping[str, Any] = merged
+
+    # -- to implement --------------------------------------------------------------------
+    def collect(self, ctx: "Context") -> Any:
+        """Project-wide facts from one file (picklable), or None. Optional."""
+        return None
+
+    def check(self, ctx: "Context") -> Iterable[Finding]:
+        raise NotImplementedError
+
+    # -- metadata ------------------------------------------------------------------------
+    @classmethod
+    def uses_project(cls) -> bool:
+        return cls.collect is not Transform.collect
+
+    @classmethod
+    def documentation(cls) -> str:
+        return inspect.cleandoc(cls.__doc__ or cls.summary)
+
+    @classmethod
+    def could_match(cls, data: bytes) -> bool:
+        return not cls.needles or any(n in data for n in cls.needles)
+
+
+_TEST_PATH = re.compile(r"(^|/)test/|_test\.exs$")
+
+
+def is_test_path(path: str) -> bool:
+    return bool(_TEST_PATH.search(path.replace("\\", "/")))
+
+
+class Context:
+    """What a transform may read about the file under check."""
+
+    def __init__(
+        self,
+        source: Source,
+        path: str,
+        project: Mapping[str, Mapping[str, Any]] | None = None,
+    ) -> None:
+        self.source = source
+        self.path = path
+        self._project = project or {}
+        self._rule: Transform | None = None
+
+    # Set by the engine before each rule runs.
+    def for_rule(self, rule: Transform) -> "Context":
+        self._rule = rule
+        return self
+
+    @property
+    def project(self) -> Mapping[str, Any]:
+        """Facts collected by this rule's `collect`, keyed by path."""
+        assert self._rule is not None
+        return self._project.get(self._rule.id, {})
+
+    @property
+    def data(self) -> bytes:
+        return self.source.data
+
+    @property
+    def root(self) -> Node:
+        return self.source.root
+
+    def text(self, node: Node) -> str:
+        return self.source.text(node)
+
+    def matches(self, query: str, node: Node | None = None) -> list[dict[str, list[Node]]]:
+        return self.source.matches(query, node)
+
+    def captures(self, query: str, name: str, node: Node | None = None) -> list[Node]:
+        return self.source.captures(query, name, node)
+
+    def span(self, start: int, end: int) -> Span:
+        line, column = self.source.position(start)
+        end_line, end_column = self.source.position(end)
+        return Span(start, end, line, column, end_line, end_column)
+
+    def finding(
+        self,
+        node: Node | tuple[int, int],
+        message: str,
+        fix: Fix | None = None,
+        rule: Transform | None = None,
+    ) -> Finding:
+        rule = rule or self._rule
+        assert rule is not None
+        if isinstance(node, tuple):
+            start, end = node
+        else:
+            start, end = node.start_byte, node.end_byte
+        return Finding(rule.id, self.path, self.span(start, end), message, fix)
+
+
+def make_fix(title: str, edits: Iterable[Edit], safe: bool = True) -> Fix:
+    return Fix(title, tuple(edits), Applicability.SAFE if safe else Applicability.UNSAFE)
+
+
+def iter_findings(findings: Iterable[Finding] | None) -> Iterator[Finding]:
+    if findings is None:
+        return iter(())
+    return iter(findings)

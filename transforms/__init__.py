@@ -1,0 +1,1 @@
+"""otpfix transforms: one module per rule. Installed as the package `otpfix.transforms`."""
