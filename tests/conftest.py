@@ -37,3 +37,24 @@ def elixir() -> str:
 @pytest.fixture
 def update_golden(request) -> bool:
     return request.config.getoption("--update-golden")
+
+
+def run_elixir(tmp_path: Path, script: str, files: dict[str, bytes | str] | None = None, timeout: float = 300):
+    """Write `files` into tmp_path, then run `elixir -r f1 -r f2 ... script.exs` there.
+
+    Returns the CompletedProcess (text mode). Use it for real-BEAM proofs: the script
+    prints what it observed and/or exits non-zero (System.halt(1)) when a claim fails.
+    """
+    import subprocess
+
+    exe = require_elixir()
+    args = [exe]
+    for name, content in (files or {}).items():
+        p = tmp_path / name
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_bytes(content.encode() if isinstance(content, str) else content)
+        args += ["-r", str(p)]
+    script_path = tmp_path / "proof.exs"
+    script_path.write_text(script)
+    args.append(str(script_path))
+    return subprocess.run(args, capture_output=True, text=True, timeout=timeout, cwd=tmp_path)
