@@ -11,6 +11,8 @@ import typer
 
 from . import __version__, api, registry, report
 from .diff import run_diff
+from .elixir import ElixirUnavailable
+from .verify import verify_results
 from .types import RunOptions
 
 app = typer.Typer(
@@ -44,14 +46,21 @@ PathsArg = typer.Argument(None, help="Files or directories (default: .)", show_d
 SelectOpt = typer.Option(None, "--select", help="Only these rules (comma-separated, repeatable).")
 IgnoreOpt = typer.Option(None, "--ignore", help="Skip these rules (comma-separated, repeatable).")
 SafeOnlyOpt = typer.Option(False, "--safe-only", help="Apply only fixes marked safe.")
+MaxSizeOpt = typer.Option(
+    10 * 1024 * 1024, "--max-file-size", help="Skip (and report) files larger than this many bytes."
+)
+VerifyOpt = typer.Option(
+    False, "--verify", help="Check every rewritten file with the real Elixir parser (needs `elixir`)."
+)
 
 
-def _options(select, ignore, *, fix: bool, safe_only: bool = False) -> RunOptions:
+def _options(select, ignore, *, fix: bool, safe_only: bool = False, max_file_size: int) -> RunOptions:
     return RunOptions(
         select=_split(select),
         ignore=_split(ignore) or (),
         fix=fix,
         safe_only=safe_only,
+        max_file_size=max_file_size,
     )
 
 
@@ -60,6 +69,14 @@ def _run(paths: Optional[List[str]], options: RunOptions) -> api.Run:
         return api.run(paths or ["."], options)
     except registry.RegistryError as exc:
         _err(f"otpfix: error: {exc}")
+        raise typer.Exit(report.EXIT_ERROR)
+
+
+def _verify(run: api.Run) -> None:
+    try:
+        run.results = verify_results(run.results)
+    except ElixirUnavailable as exc:
+        _err(f"otpfix: error: --verify: {exc}")
         raise typer.Exit(report.EXIT_ERROR)
 
 
@@ -80,9 +97,10 @@ def scan(
     select: Optional[List[str]] = SelectOpt,
     ignore: Optional[List[str]] = IgnoreOpt,
     format: Format = typer.Option(Format.text, "--format", help="Report format."),
+    max_file_size: int = MaxSizeOpt,
 ) -> None:
     """List findings. Exit 0: none, 1: findings, 2: errors."""
-    run = _run(paths, _options(select, ignore, fix=False))
+    run = _run(paths, _options(select, ignore, fix=False, max_file_size=max_file_size))
     if format is Format.json:
         sys.stdout.write(report.render_json(run.results))
     else:
@@ -97,9 +115,13 @@ def diff(
     select: Optional[List[str]] = SelectOpt,
     ignore: Optional[List[str]] = IgnoreOpt,
     safe_only: bool = SafeOnlyOpt,
+    verify: bool = VerifyOpt,
+    max_file_size: int = MaxSizeOpt,
 ) -> None:
     """Print the fixes as a unified diff; write nothing. Exit 0: no change, 1: diff, 2: errors."""
-    run = _run(paths, _options(select, ignore, fix=True, safe_only=safe_only))
+    run = _run(paths, _options(select, ignore, fix=True, safe_only=safe_only, max_file_size=max_file_size))
+    if verify:
+        _verify(run)
     sys.stdout.write(run_diff(run.results))
     _print_notes(run)
     _print_errors(run)
@@ -112,9 +134,13 @@ def fix(
     select: Optional[List[str]] = SelectOpt,
     ignore: Optional[List[str]] = IgnoreOpt,
     safe_only: bool = SafeOnlyOpt,
+    verify: bool = VerifyOpt,
+    max_file_size: int = MaxSizeOpt,
 ) -> None:
     """Apply fixes in place. Exit 0: nothing left, 1: findings remain unfixed, 2: errors."""
-    run = _run(paths, _options(select, ignore, fix=True, safe_only=safe_only))
+    run = _run(paths, _options(select, ignore, fix=True, safe_only=safe_only, max_file_size=max_file_size))
+    if verify:
+        _verify(run)
     written = api.write_changes(run)
     for r in written:
         counts: dict[str, int] = {}

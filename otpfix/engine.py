@@ -113,23 +113,21 @@ def _process(
         return FileResult(path=path, original=data)
     source = Source(data, path)
     findings = run_checks(source, path, rules, project)
-    if not options.fix:
-        return FileResult(path=path, findings=tuple(findings), original=data, remaining=tuple(findings))
-
-    notes: list[str] = []
     if source.root.has_error:
         err = first_error(source.root)
-        line = source.position(err.start_byte)[0] if err is not None else 0
-        if any(_usable(f, options) for f in findings):
-            notes.append(f"not fixed: the file has syntax errors (line {line})")
+        line, column = source.position(err.start_byte) if err is not None else (0, 0)
+        what = "not fixed" if options.fix else "findings may be incomplete"
         return FileResult(
             path=path,
             findings=tuple(findings),
             original=data,
-            notes=tuple(notes),
             remaining=tuple(findings),
+            error=f"syntax error near line {line}, column {column}: {what}",
         )
+    if not options.fix:
+        return FileResult(path=path, findings=tuple(findings), original=data, remaining=tuple(findings))
 
+    notes: list[str] = []
     current, current_findings = data, findings
     applied_rules: list[str] = []
     poisoned: set[tuple] = set()

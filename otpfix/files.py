@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import secrets
 import stat
 import tempfile
 from dataclasses import dataclass
@@ -56,19 +58,51 @@ def discover(paths: Iterable[str]) -> list[Target]:
 
 
 def _walk(root: str) -> Iterator[Target]:
+    """Elixir files below `root`. Symbolic links are never followed: a link to a file or
+    directory inside the tree is skipped silently (its target is reached directly); a
+    link that leaves the tree, loops, or is broken becomes an error entry."""
+    real_root = os.path.realpath(root)
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-        dirnames[:] = sorted(
-            d
-            for d in dirnames
-            if d not in SKIP_DIRS and not os.path.islink(os.path.join(dirpath, d))
-        )
+        kept = []
+        for d in sorted(dirnames):
+            full = os.path.join(dirpath, d)
+            if d in SKIP_DIRS:
+                continue
+            if os.path.islink(full):
+                problem = _link_problem(full, real_root, directory=True)
+                if problem:
+                    yield Target(_display(full), full, problem)
+                continue
+            kept.append(d)
+        dirnames[:] = kept
         for name in sorted(filenames):
             if not name.endswith(ELIXIR_SUFFIXES):
                 continue
             full = os.path.join(dirpath, name)
             if os.path.islink(full):
+                problem = _link_problem(full, real_root, directory=False)
+                if problem:
+                    yield Target(_display(full), full, problem)
                 continue
             yield Target(_display(full), full)
+
+
+def _inside(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def _link_problem(link: str, real_root: str, directory: bool) -> str | None:
+    try:
+        target = os.path.realpath(link, strict=True)
+    except OSError:
+        return "symbolic link loop or broken link; not followed"
+    parent = os.path.realpath(os.path.dirname(link))
+    if directory and _inside(parent, target):
+        return "symbolic link loop (points to an enclosing directory); not followed"
+    if not _inside(target, real_root):
+        kind = "directory" if directory else "file"
+        return f"symbolic link to a {kind} outside the scanned tree; not followed"
+    return None
 
 
 class FileRefused(OSError):
@@ -116,21 +150,98 @@ def atomic_write(fs_path: str, data: bytes, expected: bytes | None = None) -> No
             if fh.read() != expected:
                 raise FileRefused("file changed while otpfix ran; not written")
     directory = os.path.dirname(os.path.abspath(fs_path))
-    fd, tmp = tempfile.mkstemp(prefix=".otpfix-", suffix=".tmp", dir=directory)
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, stat.S_IMODE(st.st_mode))
-        try:
-            os.chown(tmp, st.st_uid, st.st_gid)
-        except (PermissionError, AttributeError):
-            pass
+        tmp = _anonymous_temp(directory, data, st)
+    except _NoTmpfile:
+        tmp = _named_temp(directory, data, st)
+    try:
         os.replace(tmp, fs_path)
     except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
+        _unlink_quietly(tmp)
         raise
+
+
+class _NoTmpfile(Exception):
+    pass
+
+
+def _finish(fd: int, data: bytes, st: os.stat_result) -> None:
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+    os.fsync(fd)
+    os.fchmod(fd, stat.S_IMODE(st.st_mode))
+    try:
+        os.fchown(fd, st.st_uid, st.st_gid)
+    except PermissionError:
+        pass
+
+
+def _anonymous_temp(directory: str, data: bytes, st: os.stat_result) -> str:
+    """Write into an unnamed O_TMPFILE file and give it a name only once it is complete,
+    so a process killed while writing leaves nothing behind (Linux)."""
+    flag = getattr(os, "O_TMPFILE", None)
+    if flag is None or not os.path.isdir("/proc/self/fd"):
+        raise _NoTmpfile
+    try:
+        fd = os.open(directory, flag | os.O_WRONLY, 0o600)
+    except OSError as exc:
+        if exc.errno in (errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL, errno.ENOENT):
+            raise _NoTmpfile from None
+        raise
+    try:
+        _finish(fd, data, st)
+        for _ in range(100):
+            tmp = os.path.join(directory, f".otpfix-{secrets.token_hex(6)}.tmp")
+            try:
+                _link_fd(fd, tmp)
+                return tmp
+            except FileExistsError:
+                continue
+        raise FileRefused("could not name a temporary file; not written")
+    finally:
+        os.close(fd)
+
+
+def _link_fd(fd: int, path: str) -> None:
+    """Give the unnamed file `fd` the name `path` (linkat through /proc, else AT_EMPTY_PATH)."""
+    try:
+        os.link(f"/proc/self/fd/{fd}", path, follow_symlinks=True)
+        return
+    except FileExistsError:
+        raise
+    except OSError:
+        pass
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        at_fdcwd, at_empty_path = -100, 0x1000
+        if libc.linkat(fd, b"", at_fdcwd, os.fsencode(path), at_empty_path) == 0:
+            return
+        code = ctypes.get_errno()
+    except (OSError, AttributeError):
+        raise _NoTmpfile from None
+    if code == errno.EEXIST:
+        raise FileExistsError(code, os.strerror(code), path)
+    raise _NoTmpfile
+
+
+def _named_temp(directory: str, data: bytes, st: os.stat_result) -> str:
+    fd, tmp = tempfile.mkstemp(prefix=".otpfix-", suffix=".tmp", dir=directory)
+    try:
+        _finish(fd, data, st)
+    except BaseException:
+        os.close(fd)
+        _unlink_quietly(tmp)
+        raise
+    os.close(fd)
+    return tmp
+
+
+def _unlink_quietly(path: str) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass

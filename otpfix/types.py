@@ -110,7 +110,8 @@ class FileResult:
     exactly as it would be written) when at least one fix was applied, else None. `applied`
     names the rules whose fixes made it into `fixed`, in application order, one entry per
     applied fix. `notes` are non-fatal messages (a fix dropped because it broke the parse).
-    `error` is set when the file could not be processed at all; the file is then left alone.
+    `error` is set when the file could not be processed (fully): it is then left alone;
+    findings found before the problem (in a file with syntax errors) are still reported.
     """
 
     path: str

@@ -96,7 +96,10 @@ def test_file_with_syntax_errors_is_scanned_but_not_fixed():
     r = process_source("a.ex", src, rules, OPTS)
     assert r.fixed is None
     assert len(r.findings) == 1
-    assert r.notes and "syntax errors" in r.notes[0]
+    assert r.error == "syntax error near line 1, column 13: not fixed"
+    scan = process_source("a.ex", src, rules, RunOptions())
+    assert len(scan.findings) == 1
+    assert scan.error is not None and scan.error.endswith("findings may be incomplete")
 
 
 def test_crashing_rule_becomes_a_file_error():

@@ -29,7 +29,16 @@ def test_discovery_does_not_follow_symlinks_out_of_the_tree(tmp_path: Path):
     os.symlink(outside, tree / "linkdir")
     os.symlink(outside / "secret.ex", tree / "link.ex")
     os.symlink(tree, tree / "loop")
-    assert [t.path for t in files.discover([str(tree)])] == [f"{tree}/real.ex".replace(os.sep, "/")]
+    os.symlink(tree / "real.ex", tree / "alias.ex")  # inside the tree: skipped silently
+    os.symlink(tree / "missing.ex", tree / "broken.ex")
+    found = {t.path.rsplit("/", 1)[1]: t.error for t in files.discover([str(tree)])}
+    assert found == {
+        "real.ex": None,
+        "broken.ex": "symbolic link loop or broken link; not followed",
+        "link.ex": "symbolic link to a file outside the scanned tree; not followed",
+        "linkdir": "symbolic link to a directory outside the scanned tree; not followed",
+        "loop": "symbolic link loop (points to an enclosing directory); not followed",
+    }
 
 
 def test_atomic_write_keeps_mode_and_leaves_no_temp(tmp_path: Path):
@@ -70,4 +79,23 @@ def test_failure_during_write_keeps_the_original(tmp_path: Path, monkeypatch):
     with pytest.raises(OSError):
         files.atomic_write(str(p), b"new" * 1000)
     assert p.read_bytes() == b"old"
+    assert sorted(x.name for x in tmp_path.iterdir()) == ["a.ex"]
+
+
+def test_process_killed_while_writing_leaves_original_and_no_temp(tmp_path: Path):
+    import signal
+    import subprocess
+    import sys
+
+    p = tmp_path / "a.ex"
+    p.write_bytes(b"original\n")
+    code = (
+        "import os, signal\n"
+        "from otpfix import files\n"
+        "os.fsync = lambda fd: os.kill(os.getpid(), signal.SIGKILL)\n"
+        f"files.atomic_write({str(p)!r}, b'new content' * 100000)\n"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True)
+    assert r.returncode == -signal.SIGKILL
+    assert p.read_bytes() == b"original\n"
     assert sorted(x.name for x in tmp_path.iterdir()) == ["a.ex"]
