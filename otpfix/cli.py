@@ -9,7 +9,7 @@ from typing import List, Optional
 
 import typer
 
-from . import __version__, api, registry, report
+from . import __version__, api, baseline, registry, report
 from .diff import run_diff
 from .elixir import ElixirUnavailable
 from .verify import verify_results
@@ -98,11 +98,43 @@ def scan(
     ignore: Optional[List[str]] = IgnoreOpt,
     format: Format = typer.Option(Format.text, "--format", help="Report format."),
     max_file_size: int = MaxSizeOpt,
+    baseline_file: Optional[str] = typer.Option(
+        None, "--baseline", help="Report (and fail on) only findings not in this baseline file."
+    ),
+    write_baseline: Optional[str] = typer.Option(
+        None, "--write-baseline", help=f"Record the current findings in FILE (conventionally {baseline.DEFAULT_FILE})."
+    ),
+    prune_baseline: bool = typer.Option(
+        False, "--prune-baseline", help="With --baseline: rewrite it without its stale entries."
+    ),
 ) -> None:
     """List findings. Exit 0: none, 1: findings, 2: errors."""
+    if prune_baseline and not baseline_file:
+        _err("otpfix: error: --prune-baseline needs --baseline FILE")
+        raise typer.Exit(report.EXIT_ERROR)
     run = _run(paths, _options(select, ignore, fix=False, max_file_size=max_file_size))
+    if write_baseline:
+        entries = baseline.entries_of(run.results)
+        baseline.write(write_baseline, entries)
+        _err(f"wrote {len(entries)} finding{'s' * (len(entries) != 1)} to {write_baseline}")
+    if baseline_file:
+        try:
+            outcome = baseline.apply(run.results, baseline.load(baseline_file))
+        except baseline.BaselineError as exc:
+            _err(f"otpfix: error: {exc}")
+            raise typer.Exit(report.EXIT_ERROR)
+        run.results = outcome.results
+        if outcome.stale:
+            if prune_baseline:
+                baseline.write(baseline_file, outcome.kept)
+                _err(f"pruned {len(outcome.stale)} stale entries from {baseline_file}")
+            else:
+                _err(
+                    f"{len(outcome.stale)} stale baseline entr{'ies' if len(outcome.stale) != 1 else 'y'} "
+                    f"in {baseline_file} (run with --prune-baseline to drop them)"
+                )
     if format is Format.json:
-        sys.stdout.write(report.render_json(run.results))
+        sys.stdout.write(report.render_json(run.results, baseline=bool(baseline_file)))
     else:
         sys.stdout.write(report.render_text(run.results))
         _err(report.summary(run.results))

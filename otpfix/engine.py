@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Mapping, Sequence
 
+from dataclasses import replace
+
 from . import suppress
+from .fingerprint import fingerprint
 from .edits import apply_fixes
 from .syntax import Source, error_count, first_error
 from .transform import Context, Transform, is_test_path
@@ -64,6 +67,7 @@ def run_checks(
         except Exception as exc:  # a bug in a rule must not take the run down
             raise InputError(f"internal error in rule {rule.id}: {type(exc).__name__}: {exc}") from None
     findings = suppress.apply(source, findings)
+    findings = [replace(f, fingerprint=fingerprint(source, f)) for f in findings]
     findings.sort(key=lambda f: f.sort_key)
     return findings
 

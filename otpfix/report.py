@@ -30,11 +30,19 @@ def finding_dict(finding: Finding) -> dict:
     }
 
 
-def render_json(results: Sequence[FileResult]) -> str:
+def render_json(results: Sequence[FileResult], baseline: bool = False) -> str:
+    """The JSON report; with a baseline in use every finding carries `baselined`."""
+
+    def item(f: Finding) -> dict:
+        d = finding_dict(f)
+        if baseline:
+            d["baselined"] = f.baselined
+        return d
+
     doc = {
         "version": 1,
         "files": len(results),
-        "findings": [finding_dict(f) for r in results for f in r.findings],
+        "findings": [item(f) for r in results for f in r.findings],
         "errors": [{"path": r.path, "message": r.error} for r in results if r.error],
     }
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
@@ -44,6 +52,8 @@ def render_text(results: Sequence[FileResult]) -> str:
     lines: list[str] = []
     for r in results:
         for f in r.findings:
+            if f.baselined:
+                continue
             marker = " [*]" if f.fix is not None else ""
             lines.append(f"{f.path}:{f.span.line}:{f.span.column}: {f.rule}{marker} {f.message}")
     for r in results:
@@ -53,13 +63,16 @@ def render_text(results: Sequence[FileResult]) -> str:
 
 
 def summary(results: Sequence[FileResult]) -> str:
-    findings = [f for r in results for f in r.findings]
+    findings = [f for r in results for f in r.findings if not f.baselined]
+    baselined = sum(1 for r in results for f in r.findings if f.baselined)
     fixable = sum(1 for f in findings if f.fix is not None)
     errors = sum(1 for r in results if r.error)
     files = len(results)
     text = f"{len(findings)} finding{'s' * (len(findings) != 1)} in {files} file{'s' * (files != 1)}"
     if fixable:
         text += f" ({fixable} fixable with `otpfix fix`)"
+    if baselined:
+        text += f"; {baselined} more in the baseline"
     if errors:
         text += f"; {errors} file{'s' * (errors != 1)} could not be processed"
     return text + "."
@@ -68,7 +81,7 @@ def summary(results: Sequence[FileResult]) -> str:
 def scan_exit_code(results: Sequence[FileResult]) -> int:
     if any(r.error for r in results):
         return EXIT_ERROR
-    return EXIT_FINDINGS if any(r.findings for r in results) else EXIT_OK
+    return EXIT_FINDINGS if any(not f.baselined for r in results for f in r.findings) else EXIT_OK
 
 
 def diff_exit_code(results: Sequence[FileResult]) -> int:

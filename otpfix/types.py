@@ -90,6 +90,10 @@ class Finding:
     span: Span
     message: str
     fix: Fix | None = None
+    #: Stable identity for baselines (see otpfix.fingerprint); set by the engine.
+    fingerprint: str = ""
+    #: True when a baseline lists this finding (reported, but not failing the run).
+    baselined: bool = False
 
     @property
     def sort_key(self) -> tuple:
