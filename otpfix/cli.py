@@ -168,11 +168,52 @@ def fix(
     safe_only: bool = SafeOnlyOpt,
     verify: bool = VerifyOpt,
     max_file_size: int = MaxSizeOpt,
+    interactive: bool = typer.Option(
+        False, "--interactive", "-i", help="Review each fix: [y]es / [n]o / [a]ll of this rule / [q]uit."
+    ),
 ) -> None:
     """Apply fixes in place. Exit 0: nothing left, 1: findings remain unfixed, 2: errors."""
+    if interactive:
+        _fix_interactively(paths, _options(select, ignore, fix=False, safe_only=safe_only, max_file_size=max_file_size), verify)
+        return
     run = _run(paths, _options(select, ignore, fix=True, safe_only=safe_only, max_file_size=max_file_size))
     if verify:
         _verify(run)
+    _write_and_report(run)
+
+
+def _fix_interactively(paths, options: RunOptions, verify: bool) -> None:
+    from rich.console import Console
+
+    from .interactive import review
+
+    if not sys.stdin.isatty():
+        _err("otpfix: error: --interactive needs a terminal on standard input")
+        raise typer.Exit(report.EXIT_ERROR)
+    run = _run(paths, options)
+    console = Console(stderr=True, highlight=False)
+
+    def ask(prompt: str) -> str:
+        console.print(prompt, end="", markup=False)
+        try:
+            return input()
+        except EOFError:
+            return "q"
+
+    outcome = review(run.results, ask, console, safe_only=options.safe_only)
+    run.results = outcome.results
+    for note in outcome.notes:
+        _err(note)
+    if outcome.quit and outcome.accepted:
+        if ask(f"Write the {outcome.accepted} accepted fix(es)? [y/N]: ").strip().lower() != "y":
+            _err("nothing written.")
+            raise typer.Exit(report.EXIT_OK)
+    if verify:
+        _verify(run)
+    _write_and_report(run, interactive=True)
+
+
+def _write_and_report(run: api.Run, interactive: bool = False) -> None:
     written = api.write_changes(run)
     for r in written:
         counts: dict[str, int] = {}
@@ -182,6 +223,9 @@ def fix(
         _err(f"fixed {r.path} ({detail})")
     _print_notes(run)
     _print_errors(run)
+    if interactive:
+        _err(f"{len(written)} file{'s' * (len(written) != 1)} written.")
+        raise typer.Exit(report.EXIT_ERROR if run.errors else report.EXIT_OK)
     remaining = sum(len(r.remaining) for r in run.results)
     _err(f"{len(written)} file{'s' * (len(written) != 1)} fixed; {remaining} finding{'s' * (remaining != 1)} left.")
     raise typer.Exit(report.fix_exit_code(run.results))
