@@ -23,8 +23,8 @@ PROMPT = b"[q]uit: "
 class Terminal:
     def __init__(self, args: list[str], cwd: Path, env_extra: dict[str, str] | None = None):
         self.master, slave = pty.openpty()
-        env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "120", **(env_extra or {})}
-        env.pop("NO_COLOR", None)
+        env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+        env.update({"TERM": "xterm-256color", "COLUMNS": "120", **(env_extra or {})})
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "otpfix", *args], stdin=slave, stdout=slave, stderr=slave, cwd=cwd, env=env
         )
