@@ -251,7 +251,14 @@ def explain(rule: str = typer.Argument(..., help="A rule id, as listed by `otpfi
         _err(f"otpfix: error: {exc}")
         raise typer.Exit(report.EXIT_ERROR)
     fixes = "yes" if cls.fixable else "no (report only)"
-    sys.stdout.write(f"# {cls.id}\n\n{cls.summary}\n\nFixable: {fixes}\n\n{cls.documentation()}\n")
+    text = f"# {cls.id}\n\n{cls.summary}\n\nFixable: {fixes}\n\n{cls.documentation()}\n"
+    if sys.stdout.isatty():
+        from rich.console import Console
+        from rich.markdown import Markdown
+
+        Console().print(Markdown(text))
+    else:
+        sys.stdout.write(text)
 
 
 @app.command()
