@@ -276,3 +276,67 @@ def clause_body(clause: Node) -> Node | None:
 
 def is_def(node: Node) -> bool:
     return node.type == "call" and call_name(node) in DEF_KEYWORDS
+
+
+class ModuleGraph:
+    """The def/defp clauses of one module and its local call graph (name/arity edges).
+
+    `skip(node)` prunes subtrees when collecting calls (for example `fn` bodies handed to
+    another process)."""
+
+    def __init__(self, module: Node, skip=None) -> None:
+        self.module = module
+        self.skip = skip
+        self.clauses = module_defs(module)
+        self._by_name: dict[str, list[tuple[int, int, Node]]] = {}
+        for clause in self.clauses:
+            info = def_head(clause)
+            rng = def_arity_range(clause)
+            if info is None or rng is None:
+                continue
+            self._by_name.setdefault(info[0], []).append((rng[0], rng[1], clause))
+        self._calls: dict[int, list[tuple[Node, str, int, list[Node]]]] = {}
+
+    def defines(self, name: str) -> bool:
+        return name in self._by_name
+
+    def resolve(self, name: str, arity: int) -> list[Node]:
+        return [c for lo, hi, c in self._by_name.get(name, ()) if lo <= arity <= hi]
+
+    def calls(self, clause: Node) -> list[tuple[Node, str, int, list[Node]]]:
+        """Local calls made by a clause: (call node, name, arity, callee clauses)."""
+        key = clause.id
+        if key not in self._calls:
+            body = def_body(clause)
+            out = []
+            if body is not None:
+                for node, name, arity in local_calls(body, self.skip):
+                    targets = self.resolve(name, arity)
+                    if targets:
+                        out.append((node, name, arity, targets))
+            self._calls[key] = out
+        return self._calls[key]
+
+    def reachable(self, start: Node) -> list[Node]:
+        """Clauses reachable from `start` (included) through local calls; cycles are fine."""
+        seen = {start.id}
+        order = [start]
+        queue = [start]
+        while queue:
+            clause = queue.pop()
+            for _node, _name, _arity, targets in self.calls(clause):
+                for t in targets:
+                    if t.id not in seen:
+                        seen.add(t.id)
+                        order.append(t)
+                        queue.append(t)
+        return order
+
+    def callers(self) -> dict[int, list[Node]]:
+        """clause id -> the clauses that call it."""
+        out: dict[int, list[Node]] = {}
+        for clause in self.clauses:
+            for _node, _name, _arity, targets in self.calls(clause):
+                for t in targets:
+                    out.setdefault(t.id, []).append(clause)
+        return out
