@@ -3,6 +3,8 @@ golden cases: deep call graphs, options, test-file skipping, registry metadata."
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from otpfix import api, registry
@@ -124,3 +126,51 @@ def test_metadata() -> None:
     assert registry.get("demonitor-on-remove").fixable
     assert not registry.get("discarded-monitor").fixable
     assert not registry.get("blocking-callback").fixable
+
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "legacy_app" / "lib" / "legacy_app"
+MY_RULES = ("discarded-monitor", "demonitor-on-remove", "blocking-callback")
+
+
+def _example_run(fix: bool):
+    sources = {name: (EXAMPLE / name).read_bytes() for name in ("subscriptions.ex", "analyzer.ex")}
+    return api.run_sources(sources, RunOptions(select=MY_RULES, fix=fix))
+
+
+def test_example_app_findings() -> None:
+    got = sorted(
+        (f.path, f.span.line, f.rule, f.fix is not None)
+        for r in _example_run(fix=False).results
+        for f in r.findings
+    )
+    assert got == [
+        ("analyzer.ex", 10, "blocking-callback", False),  # analyze_now/0 -> GenServer.call(__MODULE__)
+        ("analyzer.ex", 27, "blocking-callback", False),  # fun.() in handle_call
+        ("analyzer.ex", 47, "blocking-callback", False),  # receive after 5_000 via collect/1
+        ("analyzer.ex", 55, "blocking-callback", False),  # :httpc.request via fetch_health/0
+        ("subscriptions.ex", 24, "demonitor-on-remove", True),
+        ("subscriptions.ex", 29, "discarded-monitor", False),
+    ]
+
+
+def test_example_app_compiles_after_fix(tmp_path) -> None:
+    from conftest import run_elixir
+
+    results = _example_run(fix=True).results
+    fixed = {r.path: r.fixed or r.original for r in results}
+    assert fixed["subscriptions.ex"] != (EXAMPLE / "subscriptions.ex").read_bytes()
+    files = {p.name: p.read_bytes() for p in EXAMPLE.glob("*.ex")}
+    files.update(fixed)
+    # Compile every module of the app together, then check the fixed server end to end.
+    script = """
+{:ok, _} = LegacyApp.Subscriptions.start_link()
+pids = for _ <- 1..10, do: spawn(fn -> receive do :stop -> :ok end end)
+Enum.each(pids, &LegacyApp.Subscriptions.subscribe/1)
+Enum.each(pids, &LegacyApp.Subscriptions.unsubscribe/1)
+{:monitors, left} = Process.info(Process.whereis(LegacyApp.Subscriptions), :monitors)
+IO.puts("left=#{length(left)}")
+"""
+    proc = run_elixir(tmp_path, script, files)
+    assert proc.returncode == 0, proc.stderr
+    assert "left=0" in proc.stdout
+    assert "warning" not in proc.stderr, proc.stderr

@@ -72,6 +72,8 @@ ELSEWHERE = frozenset(
         "Agent.cast",
         "Agent.start",
         "Agent.start_link",
+        ":telemetry.attach",
+        ":telemetry.attach_many",
     }
 )
 _TIMER_UNITS = frozenset({":timer.seconds", ":timer.minutes", ":timer.hours"})

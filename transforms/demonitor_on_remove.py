@@ -156,14 +156,12 @@ class DemonitorOnRemove(Transform):
         maps = _monitor_maps(graph)
         if not maps:
             return
-        exempt = _exempt_clauses(graph)
+        covered = _covered_clauses(graph)
         for clause in graph.clauses:
-            if clause.id in exempt:
+            if clause.id in covered:
                 continue
             removals = list(_removals(clause, maps))
             if not removals:
-                continue
-            if any(_demonitors(c) for c in graph.reachable(clause)):
                 continue
             for call, kind, mmap in removals:
                 fix = self._fix(ctx, graph, call, kind, mmap)
@@ -238,6 +236,8 @@ def _monitor_maps(graph: ModuleGraph) -> dict[tuple, MonitorMap]:
                 if len(args) != 3:
                     continue
                 target, key, value = args
+                if key.type in ("atom", "string", "integer", "quoted_atom"):
+                    continue  # `Map.put(state, :owner_ref, ref)`: one field, not a map of monitors
                 where = _map_key(clause, node, target)
                 if where is None:
                     continue
@@ -454,7 +454,7 @@ def _removals(clause: Node, maps: dict[tuple, MonitorMap]) -> Iterator[tuple[Nod
         if kind is None:
             continue
         args = _piped_args(node)
-        if len(args) < 2:
+        if len(args) < 2 or args[1].type in ("atom", "string", "integer", "quoted_atom"):
             continue
         where = _map_key(clause, node, args[0])
         if where is None or where not in maps:
@@ -503,12 +503,16 @@ def _demonitors(clause: Node) -> bool:
     )
 
 
-def _exempt_clauses(graph: ModuleGraph) -> set[int]:
-    """:DOWN handlers, terminate/2, and private functions only they reach."""
+def _covered_clauses(graph: ModuleGraph) -> set[int]:
+    """Clauses whose removals need no demonitor: :DOWN handlers, terminate/2, clauses that
+    release a monitor themselves or through a local function they call, and private
+    functions called only from such clauses."""
     exempt = set()
     for clause in graph.clauses:
         info = def_head(clause)
         if is_down_clause(clause) or (info is not None and info[0] == "terminate"):
+            exempt.add(clause.id)
+        elif any(_demonitors(c) for c in graph.reachable(clause)):
             exempt.add(clause.id)
     callers = graph.callers()
     changed = True

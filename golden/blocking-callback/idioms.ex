@@ -20,6 +20,7 @@ defmodule Golden.BlockingCallback.Idioms do
   end
 
   def init(opts) do
+    :telemetry.attach("idioms-slow-query", [:repo, :query], &handle_event/4, nil)
     Process.send_after(self(), :poll, @poll)
     {:ok, Map.new(opts)}
   end
@@ -49,6 +50,11 @@ defmodule Golden.BlockingCallback.Idioms do
 
   def handle_cast(:build, state) do
     {:noreply, Map.put(state, :request, Req.new(url: "http://localhost"))}
+  end
+
+  # Runs in the process that emits the event, not in this server.
+  def handle_event(_event, _measurements, _metadata, _config) do
+    Process.sleep(1)
   end
 
   defp drain(state) do

@@ -26,6 +26,16 @@ defmodule Golden.DemonitorOnRemove.Demonitored do
     {:reply, ref, %{state | monitors: monitors}}
   end
 
+  # The caller releases the monitor; the shared helper only updates the map.
+  def handle_call({:unsubscribe_then_remove, pid}, _from, state) do
+    release(state.monitors[pid])
+    {:reply, :ok, remove(state, pid)}
+  end
+
+  def handle_info({:DOWN, _ref, :process, pid, _reason}, state), do: {:noreply, remove(state, pid)}
+
+  defp remove(state, pid), do: %{state | monitors: Map.delete(state.monitors, pid)}
+
   defp release(nil), do: :ok
   defp release(ref), do: Process.demonitor(ref, [:flush])
 end
