@@ -53,3 +53,28 @@ def test_unsubscribe_releases_monitors_after_fix(tmp_path: Path) -> None:
 def test_original_leaks_one_monitor_per_unsubscribe(tmp_path: Path) -> None:
     original = _observe(tmp_path / "original", CASE.read_bytes())
     assert original == "subscribed=100 left=100 state=%{count: 100, monitors: %{}}"
+
+
+SELF_CALL = GOLDEN / "blocking-callback" / "self_call.ex"
+
+SELF_CALL_SCRIPT = r"""
+Process.flag(:trap_exit, true)
+{:ok, server} = Golden.BlockingCallback.SelfCall.start_link([])
+send(server, :tick)
+
+receive do
+  {:EXIT, ^server, {reason, _}} -> IO.puts("exit=#{inspect(reason)}")
+after
+  5000 -> IO.puts("exit=none")
+end
+"""
+
+
+def test_self_call_reported_by_blocking_callback_exits_calling_self(tmp_path: Path) -> None:
+    """The finding's claim: handle_info(:tick) -> refresh/0 -> GenServer.call(__MODULE__)
+    makes the server exit with :calling_self."""
+    case = next(c for c in discover() if c.id == "blocking-callback/self_call")
+    (result,) = run_case(case)
+    assert any("refresh/0" in f.message and ":calling_self" in f.message for f in result.findings)
+    proc = run_elixir(tmp_path, SELF_CALL_SCRIPT, {"server.ex": SELF_CALL.read_bytes()})
+    assert "exit=:calling_self" in proc.stdout, proc.stdout + proc.stderr
