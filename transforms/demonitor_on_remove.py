@@ -350,6 +350,9 @@ def _map_key(clause: Node, call: Node, target: Node) -> tuple | None:
     field_name = _field_of(target)
     if field_name is not None:
         return ("field", field_name)
+    updated = _updated_field(call, target)
+    if updated is not None:
+        return ("field", updated)
     if target.type != "identifier":
         return None
     name = text_of(target)
@@ -362,6 +365,57 @@ def _map_key(clause: Node, call: Node, target: Node) -> tuple | None:
     if name == _state_param(clause):
         return ("state",)
     return None
+
+
+def _updated_field(call: Node, target: Node) -> str | None:
+    """`update_in(state.F, &Map.delete(&1, k))`, `update_in(state.F, fn m -> ... m ... end)`,
+    `Map.update!(state, :F, &Map.delete(&1, k))`: the field F whose value `target` is."""
+    if target.type == "unary_operator" and operator(target) == "&" and text_of(target) == "&1":
+        fun = _enclosing_capture(call)
+    elif target.type == "identifier":
+        fun = _enclosing_fn_of_param(call, text_of(target))
+    else:
+        return None
+    if fun is None or fun.parent is None or fun.parent.type != "arguments":
+        return None
+    updater = fun.parent.parent
+    args = call_args(updater) if updater is not None else []
+    name = call_name(updater) if updater is not None else None
+    if name == "update_in" and len(args) == 2 and args[1] == fun:
+        return _field_of(args[0])
+    if name in ("Map.update!", "Map.update") and args and args[-1] == fun and len(args) in (3, 4):
+        key = args[1]
+        if key.type == "atom" and text_of(key).startswith(":"):
+            return text_of(key)[1:]
+    return None
+
+
+def _enclosing_capture(node: Node) -> Node | None:
+    n = node.parent
+    while n is not None and n.type not in ("anonymous_function", "call"):
+        if n.type == "unary_operator" and operator(n) == "&":
+            return n
+        n = n.parent
+    return None
+
+
+def _enclosing_fn_of_param(node: Node, name: str) -> Node | None:
+    """The `fn name -> ... end` (one clause, one plain parameter) that `node` is in."""
+    n = node.parent
+    while n is not None and n.type != "anonymous_function":
+        if n.type == "call" and call_name(n) in ("def", "defp"):
+            return None
+        n = n.parent
+    if n is None:
+        return None
+    clauses = [c for c in n.named_children if c.type == "stab_clause"]
+    if len(clauses) != 1 or not clauses[0].named_children:
+        return None
+    head = clauses[0].named_children[0]
+    if head.type != "arguments" or len(head.named_children) != 1:
+        return None
+    param = head.named_children[0]
+    return n if param.type == "identifier" and text_of(param) == name else None
 
 
 def _in_map_update(content: Node) -> bool:
