@@ -9,7 +9,7 @@ from typing import List, Optional
 
 import typer
 
-from . import __version__, api, registry, report
+from . import __version__, api, config, registry, report
 from .diff import run_diff
 from .types import RunOptions
 
@@ -44,15 +44,29 @@ PathsArg = typer.Argument(None, help="Files or directories (default: .)", show_d
 SelectOpt = typer.Option(None, "--select", help="Only these rules (comma-separated, repeatable).")
 IgnoreOpt = typer.Option(None, "--ignore", help="Skip these rules (comma-separated, repeatable).")
 SafeOnlyOpt = typer.Option(False, "--safe-only", help="Apply only fixes marked safe.")
+ConfigOpt = typer.Option(
+    None,
+    "--config",
+    help="Read this config file instead of the .otpfix.toml found above the first path.",
+    show_default=False,
+)
+NoConfigOpt = typer.Option(False, "--no-config", help="Read no .otpfix.toml.")
 
 
-def _options(select, ignore, *, fix: bool, safe_only: bool = False) -> RunOptions:
-    return RunOptions(
-        select=_split(select),
-        ignore=_split(ignore) or (),
-        fix=fix,
-        safe_only=safe_only,
-    )
+def _options(paths, select, ignore, config_file, no_config, *, fix: bool, safe_only: bool = False) -> RunOptions:
+    """Flags over the config file (see otpfix/config.py); config errors exit 2."""
+    try:
+        found = config.discover(paths, config_file, no_config)
+        return config.run_options(
+            found,
+            select=_split(select),
+            ignore=_split(ignore) or (),
+            fix=fix,
+            safe_only=safe_only,
+        )
+    except config.ConfigError as exc:
+        _err(f"otpfix: error: {exc}")
+        raise typer.Exit(report.EXIT_ERROR)
 
 
 def _run(paths: Optional[List[str]], options: RunOptions) -> api.Run:
@@ -80,9 +94,11 @@ def scan(
     select: Optional[List[str]] = SelectOpt,
     ignore: Optional[List[str]] = IgnoreOpt,
     format: Format = typer.Option(Format.text, "--format", help="Report format."),
+    config_file: Optional[str] = ConfigOpt,
+    no_config: bool = NoConfigOpt,
 ) -> None:
     """List findings. Exit 0: none, 1: findings, 2: errors."""
-    run = _run(paths, _options(select, ignore, fix=False))
+    run = _run(paths, _options(paths, select, ignore, config_file, no_config, fix=False))
     if format is Format.json:
         sys.stdout.write(report.render_json(run.results))
     else:
@@ -97,9 +113,11 @@ def diff(
     select: Optional[List[str]] = SelectOpt,
     ignore: Optional[List[str]] = IgnoreOpt,
     safe_only: bool = SafeOnlyOpt,
+    config_file: Optional[str] = ConfigOpt,
+    no_config: bool = NoConfigOpt,
 ) -> None:
     """Print the fixes as a unified diff; write nothing. Exit 0: no change, 1: diff, 2: errors."""
-    run = _run(paths, _options(select, ignore, fix=True, safe_only=safe_only))
+    run = _run(paths, _options(paths, select, ignore, config_file, no_config, fix=True, safe_only=safe_only))
     sys.stdout.write(run_diff(run.results))
     _print_notes(run)
     _print_errors(run)
@@ -112,9 +130,11 @@ def fix(
     select: Optional[List[str]] = SelectOpt,
     ignore: Optional[List[str]] = IgnoreOpt,
     safe_only: bool = SafeOnlyOpt,
+    config_file: Optional[str] = ConfigOpt,
+    no_config: bool = NoConfigOpt,
 ) -> None:
     """Apply fixes in place. Exit 0: nothing left, 1: findings remain unfixed, 2: errors."""
-    run = _run(paths, _options(select, ignore, fix=True, safe_only=safe_only))
+    run = _run(paths, _options(paths, select, ignore, config_file, no_config, fix=True, safe_only=safe_only))
     written = api.write_changes(run)
     for r in written:
         counts: dict[str, int] = {}

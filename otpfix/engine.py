@@ -6,6 +6,7 @@ in the returned FileResult (findings, notes, or error).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Iterable, Mapping, Sequence
 
 from . import suppress
@@ -38,13 +39,15 @@ def check_input(data: bytes, options: RunOptions) -> None:
         ) from None
 
 
-def active_rules(rules: Sequence[Transform], path: str, data: bytes, options: RunOptions):
+def enabled_rules(rules: Sequence[Transform], path: str, options: RunOptions) -> list[Transform]:
+    """The rules that apply to this file (test files are skipped by rules that ask)."""
     test_file = is_test_path(path)
-    return [
-        r
-        for r in rules
-        if r.could_match(data) and not (r.skip_tests and test_file and not options.include_tests)
-    ]
+    return [r for r in rules if not (r.skip_tests and test_file and not options.include_tests)]
+
+
+def active_rules(rules: Sequence[Transform], path: str, data: bytes, options: RunOptions):
+    """The enabled rules that can match these bytes."""
+    return [r for r in enabled_rules(rules, path, options) if r.could_match(data)]
 
 
 def run_checks(
@@ -52,8 +55,35 @@ def run_checks(
     path: str,
     rules: Sequence[Transform],
     project: Mapping[str, Any],
+    enabled: Iterable[str] | None = None,
+    rewritten: bool = False,
 ) -> list[Finding]:
+    """Findings of `rules` on one file, minus those suppressed by `# otpfix:ignore`.
+
+    `after_suppression` rules (unused-ignore) run last, on what the suppression comments
+    did; `enabled` names every rule enabled for this file (default: `rules`), which is
+    what they may judge. `rewritten`: the bytes come from fixes made earlier in this run.
+    """
     ctx = Context(source, path, project)
+    ctx.enabled = frozenset(enabled if enabled is not None else (r.id for r in rules))
+    ctx.rewritten = rewritten
+    findings = _check(ctx, [r for r in rules if not r.after_suppression])
+    suppressions = suppress.Suppressions(source)
+    findings = suppressions.filter(findings)
+    late = [r for r in rules if r.after_suppression]
+    if late:
+        ctx.suppressions = suppressions
+        findings += suppressions.filter(_check(ctx, late))
+    if suppressions:
+        findings = [
+            f if f.fix is None else replace(f, fix=suppressions.keep_attached(f.fix))
+            for f in findings
+        ]
+    findings.sort(key=lambda f: f.sort_key)
+    return findings
+
+
+def _check(ctx: Context, rules: Sequence[Transform]) -> list[Finding]:
     findings: list[Finding] = []
     for rule in rules:
         try:
@@ -63,8 +93,6 @@ def run_checks(
             raise InputError(f"rule {rule.id}: code nested too deeply to analyse") from None
         except Exception as exc:  # a bug in a rule must not take the run down
             raise InputError(f"internal error in rule {rule.id}: {type(exc).__name__}: {exc}") from None
-    findings = suppress.apply(source, findings)
-    findings.sort(key=lambda f: f.sort_key)
     return findings
 
 
@@ -108,11 +136,12 @@ def _process(
     project: Mapping[str, Any],
 ) -> FileResult:
     check_input(data, options)
+    enabled = frozenset(r.id for r in enabled_rules(rules, path, options))
     rules = active_rules(rules, path, data, options)
     if not rules:
         return FileResult(path=path, original=data)
     source = Source(data, path)
-    findings = run_checks(source, path, rules, project)
+    findings = run_checks(source, path, rules, project, enabled)
     if not options.fix:
         return FileResult(path=path, findings=tuple(findings), original=data, remaining=tuple(findings))
 
@@ -155,7 +184,7 @@ def _process(
             chosen = [kept[i] for i in result.applied]
         applied_rules.extend(f.rule for f in chosen)
         current = result.data
-        current_findings = run_checks(new_source, path, rules, project)
+        current_findings = run_checks(new_source, path, rules, project, enabled, rewritten=True)
     else:
         if any(_usable(f, options) and _fix_key(f, current) not in poisoned for f in current_findings):
             notes.append(

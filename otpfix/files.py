@@ -8,6 +8,8 @@ import tempfile
 from dataclasses import dataclass
 from typing import Iterable, Iterator
 
+from . import globs
+
 ELIXIR_SUFFIXES = (".ex", ".exs")
 SKIP_DIRS = frozenset({"_build", "deps", ".git", "node_modules", ".elixir_ls", ".otpfix_cache"})
 
@@ -27,23 +29,34 @@ def _display(path: str) -> str:
     return path.replace(os.sep, "/")
 
 
-def discover(paths: Iterable[str]) -> list[Target]:
+def discover(
+    paths: Iterable[str], exclude: Iterable[str] = (), root: str | None = None
+) -> list[Target]:
     """Files named on the command line and the *.ex/*.exs files below named directories.
 
     Directories are walked without following symbolic links; symlinked files inside a
-    walked tree are skipped (they point elsewhere, or are reached twice). The result is
-    sorted by display path and has no duplicates.
+    walked tree are skipped (they point elsewhere, or are reached twice). Files and
+    directories matching an `exclude` glob (relative to `root`, see otpfix/globs.py) are
+    left out, named ones included. The result is sorted by display path and has no
+    duplicates.
     """
+    exclude = tuple(exclude)
+
+    def excluded(path: str) -> bool:
+        return bool(exclude) and globs.matches_any(globs.relative_to(path, root), exclude)
+
     seen: dict[str, Target] = {}
     errors: list[Target] = []
     for arg in paths:
         if not os.path.lexists(arg):
             errors.append(Target(_display(arg), arg, "no such file or directory"))
             continue
+        if excluded(arg):
+            continue
         if os.path.isdir(arg) and not os.path.islink(arg) or (
             os.path.islink(arg) and os.path.isdir(arg)
         ):
-            for target in _walk(arg):
+            for target in _walk(arg, excluded):
                 seen.setdefault(os.path.realpath(target.fs_path), target)
             continue
         if os.path.islink(arg) and not os.path.exists(arg):
@@ -55,18 +68,20 @@ def discover(paths: Iterable[str]) -> list[Target]:
     return sorted(errors + targets, key=lambda t: t.path)
 
 
-def _walk(root: str) -> Iterator[Target]:
+def _walk(root: str, excluded=lambda path: False) -> Iterator[Target]:
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
         dirnames[:] = sorted(
             d
             for d in dirnames
-            if d not in SKIP_DIRS and not os.path.islink(os.path.join(dirpath, d))
+            if d not in SKIP_DIRS
+            and not os.path.islink(os.path.join(dirpath, d))
+            and not excluded(os.path.join(dirpath, d))
         )
         for name in sorted(filenames):
             if not name.endswith(ELIXIR_SUFFIXES):
                 continue
             full = os.path.join(dirpath, name)
-            if os.path.islink(full):
+            if os.path.islink(full) or excluded(full):
                 continue
             yield Target(_display(full), full)
 
