@@ -56,17 +56,18 @@ def run_checks(
     rules: Sequence[Transform],
     project: Mapping[str, Any],
     enabled: Iterable[str] | None = None,
-    rewritten: bool = False,
+    baseline: tuple[bytes, Sequence[Finding]] | None = None,
 ) -> list[Finding]:
     """Findings of `rules` on one file, minus those suppressed by `# otpfix:ignore`.
 
     `after_suppression` rules (unused-ignore) run last, on what the suppression comments
     did; `enabled` names every rule enabled for this file (default: `rules`), which is
-    what they may judge. `rewritten`: the bytes come from fixes made earlier in this run.
+    what they may judge. `baseline`: (the bytes as read, the findings on them) when
+    `source` is the output of fixes made earlier in this run.
     """
     ctx = Context(source, path, project)
     ctx.enabled = frozenset(enabled if enabled is not None else (r.id for r in rules))
-    ctx.rewritten = rewritten
+    ctx.baseline = (baseline[0], tuple(baseline[1])) if baseline is not None else None
     findings = _check(ctx, [r for r in rules if not r.after_suppression])
     suppressions = suppress.Suppressions(source)
     findings = suppressions.filter(findings)
@@ -184,7 +185,9 @@ def _process(
             chosen = [kept[i] for i in result.applied]
         applied_rules.extend(f.rule for f in chosen)
         current = result.data
-        current_findings = run_checks(new_source, path, rules, project, enabled, rewritten=True)
+        current_findings = run_checks(
+            new_source, path, rules, project, enabled, baseline=(data, findings)
+        )
     else:
         if any(_usable(f, options) and _fix_key(f, current) not in poisoned for f in current_findings):
             notes.append(

@@ -96,8 +96,9 @@ class Context:
         self.suppressions: Any = None
         #: Ids of the rules enabled for this file in this run.
         self.enabled: frozenset[str] = frozenset()
-        #: True when the bytes are the output of fixes made earlier in this run.
-        self.rewritten: bool = False
+        #: When the bytes under check are the output of fixes made earlier in this run:
+        #: (the bytes as read, the findings on them); None on the file as read.
+        self.baseline: tuple[bytes, tuple[Finding, ...]] | None = None
 
     # Set by the engine before each rule runs.
     def for_rule(self, rule: Transform) -> "Context":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+from collections import Counter
 from typing import Iterator
 
 from otpfix import registry, suppress
@@ -59,8 +60,10 @@ class UnusedIgnore(Transform):
     left: a comment after code goes with the blanks before it, a comment on its own line
     goes with its line. Unknown rule ids, empty markers and misplaced `ignore-file`
     comments are reported without a fix (they show an intent that only the author can
-    correct). The fix is offered only on the file as it was read: when other fixes of
-    the same run moved code, a marker that became unused is reported, not removed.
+    correct). Within one `otpfix fix` run, a marker that only became unused because other
+    fixes moved or changed code is reported, not removed (it was needed on the file as
+    read). Lines that fixes insert go above the comment lines holding a marker, so a
+    marker stays with the line it names.
     What "unused" means depends on the run: a marker for a rule that is not enabled is
     not judged, but rule options (or a later otpfix version) can make a removed marker
     needed again.
@@ -77,10 +80,31 @@ class UnusedIgnore(Transform):
         if sup is None or not sup:
             return
         known = frozenset(registry.rule_ids())
-        for problem in sup.problems(ctx.enabled, known, exempt=self.id):
-            yield self._finding(ctx, problem, known)
+        problems = sup.problems(ctx.enabled, known, exempt=self.id)
+        removable = self._removable(ctx, problems)
+        for problem in problems:
+            yield self._finding(ctx, problem, known, removable)
 
-    def _finding(self, ctx: Context, problem: suppress.Problem, known: frozenset[str]) -> Finding:
+    def _removable(self, ctx: Context, problems: list[suppress.Problem]) -> Counter:
+        """How many unused markers of each comment text may be fixed in this pass.
+
+        On the file as read: all of them. On bytes rewritten by this run's fixes: only as
+        many as were already unused (and fixable) in the file as read: a marker that
+        became unused because another fix moved code is reported, not removed."""
+        now = Counter(ctx.data[p.marker.start : p.marker.end] for p in problems if p.unused)
+        if ctx.baseline is None:
+            return now
+        data, findings = ctx.baseline
+        before = Counter(
+            data[f.span.start : f.span.end] for f in findings if f.rule == self.id and f.fix is not None
+        )
+        # Identical comments cannot be told apart: when more are unused now than before,
+        # none of them is removed.
+        return Counter({text: n for text, n in now.items() if n <= before[text]})
+
+    def _finding(
+        self, ctx: Context, problem: suppress.Problem, known: frozenset[str], removable: Counter
+    ) -> Finding:
         m = problem.marker
         directive = f"otpfix:{m.kind}"
         parts: list[str] = []
@@ -102,7 +126,7 @@ class UnusedIgnore(Transform):
             hint = f" (did you mean `{close[0]}`?)" if close else " (see `otpfix rules`)"
             parts.append(f"unknown rule `{name}` in `{directive}`{hint}")
         fix = None
-        if problem.unused and not ctx.rewritten:
+        if problem.unused and removable[ctx.data[m.start : m.end]] > 0:
             edits = suppress.removal_edits(ctx.source, m, frozenset(problem.unused))
             fix = make_fix(
                 f"Remove unused suppression of {', '.join(problem.unused)}", edits, safe=True
