@@ -375,3 +375,67 @@ def test_per_path_ignored_rules_are_not_judged():
     )
     out = api.run_sources({"lib/m.ex": src, "test/m.ex": src}, options)
     assert [(f.path, f.rule) for f in out.findings] == [("lib/m.ex", "unused-ignore")]
+
+
+# -- property: the unused-ignore fix only ever removes comment bytes ------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+LINES = [
+    "boom()",
+    "bang()",
+    "x = 1",
+    "",
+    "# a plain comment",
+    "# otpfix:ignore fake-a",
+    "# otpfix:ignore fake-b, fake-a",
+    "# otpfix:ignore fake-a -- why",
+    "# otpfix:ignore-file fake-b",
+    "# otpfix:ignore nope",
+    "# otpfix:ignore",
+    'y = "# otpfix:ignore fake-a"',
+]
+TAILS = ["", " # otpfix:ignore fake-a", "\t# otpfix:ignore fake-b,fake-a", " # note"]
+
+
+def _tokens(data: bytes) -> list[tuple[str, bytes]]:
+    source = Source(data)
+    return [
+        (n.type, data[n.start_byte : n.end_byte])
+        for n in walk(source.root)
+        if n.child_count == 0 and n.type not in ("comment", "source")
+    ]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.tuples(st.sampled_from(LINES), st.sampled_from(TAILS)), min_size=1, max_size=12),
+    st.sampled_from(["\n", "\r\n"]),
+    st.booleans(),
+)
+def test_unused_ignore_fix_touches_comments_only(lines, newline, final_newline):
+    text = newline.join(
+        line + (tail if line and not line.startswith("#") else "") for line, tail in lines
+    )
+    if final_newline:
+        text += newline
+    data = text.encode()
+    rules = (FakeA(), FakeB(), UnusedIgnore())
+    result = process_source("lib/x.ex", data, list(rules), RunOptions(fix=True))
+    assert result.error is None and result.notes == ()
+    out = result.fixed if result.fixed is not None else data
+    assert _tokens(out) == _tokens(data)
+    # Same suppressed / reported findings of the real rules, before and after.
+    assert [(f.rule, f.span.start) for f in result.findings if f.rule != "unused-ignore"] == [
+        (f.rule, f.span.start) for f in process_source("lib/x.ex", data, [FakeA(), FakeB()], RunOptions()).findings
+    ]
+    assert sorted((f.rule, f.message) for f in result.remaining if f.rule != "unused-ignore") == sorted(
+        (f.rule, f.message) for f in result.findings if f.rule != "unused-ignore"
+    )
+    # No fixable unused marker is left, and a second run changes nothing.
+    assert not any(f.fix for f in result.remaining)
+    assert process_source("lib/x.ex", out, list(rules), RunOptions(fix=True)).fixed is None
+    # Line endings: no lone "\n" appears in a CRLF file.
+    if newline == "\r\n":
+        assert out.count(b"\n") == out.count(b"\r\n")
