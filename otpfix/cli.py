@@ -41,8 +41,8 @@ def _split(values: Optional[List[str]]) -> tuple[str, ...] | None:
 
 
 PathsArg = typer.Argument(None, help="Files or directories (default: .)", show_default=False)
-SelectOpt = typer.Option(None, "--select", help="Only these rules (comma-separated, repeatable).")
-IgnoreOpt = typer.Option(None, "--ignore", help="Skip these rules (comma-separated, repeatable).")
+SelectOpt = typer.Option(None, "--select", help="Only these rules (comma-separated, repeatable); replaces the config's select and ignore.")
+IgnoreOpt = typer.Option(None, "--ignore", help="Skip these rules (comma-separated, repeatable), on top of the config's ignore.")
 SafeOnlyOpt = typer.Option(False, "--safe-only", help="Apply only fixes marked safe.")
 ConfigOpt = typer.Option(
     None,

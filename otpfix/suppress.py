@@ -102,7 +102,7 @@ def _parse(source: Source) -> tuple[list[Marker], set[int]]:
         return [], set()
     own_line_comment_lines: set[int] = set()
     for c in comments:
-        if source.is_first_on_line(c.start_byte):
+        if _first_on_line(source, c.start_byte):
             own_line_comment_lines.add(_byte_to_line(source, c.start_byte))
     first_code = _first_code_byte(source.root)
     last_line = len(source.line_starts)
@@ -125,7 +125,7 @@ def _parse(source: Source) -> tuple[list[Marker], set[int]]:
             b1 = b0 + len(t.group().encode("utf-8"))
             tokens.append(Token(t.group(), b0, b1))
         line = _byte_to_line(source, start)
-        own_line = source.is_first_on_line(start)
+        own_line = _first_on_line(source, start)
         kind = m.group("kind")
         target: int | None = line
         if kind == "ignore-file":
@@ -139,6 +139,15 @@ def _parse(source: Source) -> tuple[list[Marker], set[int]]:
         placed = kind != "ignore-file" or first_code is None or start < first_code
         markers.append(Marker(kind, tuple(tokens), start, end, line, own_line, target, placed))
     return markers, own_line_comment_lines
+
+
+def _first_on_line(source: Source, offset: int) -> bool:
+    """Only blanks (or the UTF-8 byte order mark of the file) before `offset` on its line."""
+    start = source.line_start(offset)
+    before = source.data[start:offset]
+    if start == 0 and before.startswith(b"\xef\xbb\xbf"):
+        before = before[3:]
+    return before.strip(b" \t") == b""
 
 
 def _comments(root: Node) -> Iterable[Node]:
@@ -231,7 +240,10 @@ class Suppressions:
                     while top - 1 in self._comment_lines:
                         top -= 1
                     if top < line:
-                        e = Edit.insert(source.line_starts[top - 1], e.text)
+                        at = source.line_starts[top - 1]
+                        if at == 0 and source.data.startswith(b"\xef\xbb\xbf"):
+                            at = 3  # after the byte order mark
+                        e = Edit.insert(at, e.text)
                         moved = True
             edits.append(e)
         if not moved:
@@ -279,6 +291,8 @@ def _remove_comment(source: Source, marker: Marker) -> Edit:
     data = source.data
     if marker.own_line:
         start = source.line_start(marker.start)
+        if start == 0 and data.startswith(b"\xef\xbb\xbf"):
+            start = 3  # keep the byte order mark
         nl = data.find(b"\n", marker.start)
         return Edit.delete(start, nl + 1 if nl != -1 else len(data))
     # After code: also drop the blanks between the code and the comment.

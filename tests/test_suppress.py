@@ -439,3 +439,14 @@ def test_unused_ignore_fix_touches_comments_only(lines, newline, final_newline):
     # Line endings: no lone "\n" appears in a CRLF file.
     if newline == "\r\n":
         assert out.count(b"\n") == out.count(b"\r\n")
+
+
+def test_byte_order_mark_before_a_marker():
+    bom = "\ufeff"
+    assert found(run(bom + "# otpfix:ignore fake-a\nboom()\n")) == []
+    assert found(run(bom + "# otpfix:ignore-file fake-a\nboom()\n")) == []
+    result = run(bom + "# otpfix:ignore fake-b\nboom()\n", fix=True)
+    assert result.fixed == (bom + "boom()\n").encode()
+    # An insertion moved above a marker on the first line stays after the mark.
+    result = run(bom + "# otpfix:ignore fake-a\nwork(boom())\n", FakeA(), FakeInsert(), fix=True)
+    assert result.fixed == (bom + ":inserted\n# otpfix:ignore fake-a\nwork(boom())\n").encode()
