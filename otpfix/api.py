@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
 
-from . import registry
+from . import globs, registry
 from .engine import collect_facts, process_source
 from .files import Target, atomic_write, describe_os_error, discover, read_bytes
 from .transform import Transform
@@ -44,12 +44,29 @@ def _read(target: Target, options: RunOptions) -> tuple[bytes | None, str | None
         return None, describe_os_error(exc)
 
 
+def rules_for_path(
+    fs_path: str, rules: Sequence[Transform], options: RunOptions
+) -> Sequence[Transform]:
+    """`rules` minus those a `per_path_ignore` glob turns off for this file."""
+    if not options.per_path_ignore:
+        return rules
+    rel = globs.relative_to(fs_path, options.root)
+    off = {
+        rule_id
+        for pattern, ids in options.per_path_ignore
+        if globs.matches_any(rel, (pattern,))
+        for rule_id in ids
+    }
+    return [r for r in rules if r.id not in off] if off else rules
+
+
 def process_target(
     target: Target, rules: Sequence[Transform], options: RunOptions, project: dict[str, Any]
 ) -> FileResult:
     data, error = _read(target, options)
     if data is None:
         return FileResult(path=target.path, error=error)
+    rules = rules_for_path(target.fs_path, rules, options)
     return process_source(target.path, data, rules, options, project)
 
 
@@ -68,10 +85,21 @@ def build_project(
     return project
 
 
+def _resolve(options: RunOptions) -> list[Transform]:
+    rules = registry.resolve(options.select, options.ignore, options.rule_options)
+    registry.check_ids((i for _, ids in options.per_path_ignore for i in ids), "per-path ignore")
+    for pattern in (*options.exclude, *(p for p, _ in options.per_path_ignore)):
+        try:
+            globs.validate(pattern)
+        except globs.GlobError as exc:
+            raise registry.RegistryError(str(exc)) from None
+    return rules
+
+
 def run(paths: Iterable[str], options: RunOptions) -> Run:
     """Process every file under `paths`; raises registry.RegistryError for bad rule ids."""
-    rules = registry.resolve(options.select, options.ignore, options.rule_options)
-    targets = discover(list(paths))
+    rules = _resolve(options)
+    targets = discover(list(paths), options.exclude, options.root)
     project = build_project(
         ((t.path, _read(t, options)[0]) for t in targets if any(r.uses_project() for r in rules)),
         rules,
@@ -87,12 +115,15 @@ def run(paths: Iterable[str], options: RunOptions) -> Run:
 def run_sources(sources: Mapping[str, bytes], options: RunOptions) -> Run:
     """Like `run`, on in-memory files {display path: bytes} (tests, git blobs).
 
-    Raises registry.RegistryError for bad rule ids."""
-    rules = registry.resolve(options.select, options.ignore, options.rule_options)
+    Display paths are taken relative to the current directory for `per_path_ignore`
+    (`exclude` is a discovery setting and does not apply). Raises
+    registry.RegistryError for bad rule ids."""
+    rules = _resolve(options)
     project = build_project(((p, sources[p]) for p in sorted(sources)), rules, options)
     out = Run(options=options, rules=rules)
     for path in sorted(sources):
-        out.results.append(process_source(path, sources[path], rules, options, project))
+        file_rules = rules_for_path(path, rules, options)
+        out.results.append(process_source(path, sources[path], file_rules, options, project))
     return out
 
 

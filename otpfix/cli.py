@@ -9,7 +9,7 @@ from typing import List, Optional
 
 import typer
 
-from . import __version__, api, baseline, registry, report
+from . import __version__, api, baseline, config, registry, report
 from .diff import run_diff
 from .elixir import ElixirUnavailable
 from .verify import verify_results
@@ -43,25 +43,44 @@ def _split(values: Optional[List[str]]) -> tuple[str, ...] | None:
 
 
 PathsArg = typer.Argument(None, help="Files or directories (default: .)", show_default=False)
-SelectOpt = typer.Option(None, "--select", help="Only these rules (comma-separated, repeatable).")
-IgnoreOpt = typer.Option(None, "--ignore", help="Skip these rules (comma-separated, repeatable).")
+SelectOpt = typer.Option(None, "--select", help="Only these rules (comma-separated, repeatable); replaces the config's select and ignore.")
+IgnoreOpt = typer.Option(None, "--ignore", help="Skip these rules (comma-separated, repeatable), on top of the config's ignore.")
 SafeOnlyOpt = typer.Option(False, "--safe-only", help="Apply only fixes marked safe.")
 MaxSizeOpt = typer.Option(
-    10 * 1024 * 1024, "--max-file-size", help="Skip (and report) files larger than this many bytes."
+    None,
+    "--max-file-size",
+    help="Skip (and report) files larger than this many bytes [default: the config's, else 10 MB].",
+    show_default=False,
 )
 VerifyOpt = typer.Option(
     False, "--verify", help="Check every rewritten file with the real Elixir parser (needs `elixir`)."
 )
+ConfigOpt = typer.Option(
+    None,
+    "--config",
+    help="Read this config file instead of the .otpfix.toml found above the first path.",
+    show_default=False,
+)
+NoConfigOpt = typer.Option(False, "--no-config", help="Read no .otpfix.toml.")
 
 
-def _options(select, ignore, *, fix: bool, safe_only: bool = False, max_file_size: int) -> RunOptions:
-    return RunOptions(
-        select=_split(select),
-        ignore=_split(ignore) or (),
-        fix=fix,
-        safe_only=safe_only,
-        max_file_size=max_file_size,
-    )
+def _options(
+    paths, select, ignore, config_file, no_config, *, fix: bool, safe_only: bool = False, max_file_size=None
+) -> RunOptions:
+    """Flags over the config file (see otpfix/config.py); config errors exit 2."""
+    try:
+        found = config.discover(paths, config_file, no_config)
+        return config.run_options(
+            found,
+            select=_split(select),
+            ignore=_split(ignore) or (),
+            fix=fix,
+            safe_only=safe_only,
+            max_file_size=max_file_size,
+        )
+    except config.ConfigError as exc:
+        _err(f"otpfix: error: {exc}")
+        raise typer.Exit(report.EXIT_ERROR)
 
 
 def _run(paths: Optional[List[str]], options: RunOptions) -> api.Run:
@@ -97,7 +116,9 @@ def scan(
     select: Optional[List[str]] = SelectOpt,
     ignore: Optional[List[str]] = IgnoreOpt,
     format: Format = typer.Option(Format.text, "--format", help="Report format."),
-    max_file_size: int = MaxSizeOpt,
+    max_file_size: Optional[int] = MaxSizeOpt,
+    config_file: Optional[str] = ConfigOpt,
+    no_config: bool = NoConfigOpt,
     baseline_file: Optional[str] = typer.Option(
         None, "--baseline", help="Report (and fail on) only findings not in this baseline file."
     ),
@@ -112,7 +133,7 @@ def scan(
     if prune_baseline and not baseline_file:
         _err("otpfix: error: --prune-baseline needs --baseline FILE")
         raise typer.Exit(report.EXIT_ERROR)
-    run = _run(paths, _options(select, ignore, fix=False, max_file_size=max_file_size))
+    run = _run(paths, _options(paths, select, ignore, config_file, no_config, fix=False, max_file_size=max_file_size))
     if write_baseline:
         entries = baseline.entries_of(run.results)
         baseline.write(write_baseline, entries)
@@ -148,10 +169,12 @@ def diff(
     ignore: Optional[List[str]] = IgnoreOpt,
     safe_only: bool = SafeOnlyOpt,
     verify: bool = VerifyOpt,
-    max_file_size: int = MaxSizeOpt,
+    max_file_size: Optional[int] = MaxSizeOpt,
+    config_file: Optional[str] = ConfigOpt,
+    no_config: bool = NoConfigOpt,
 ) -> None:
     """Print the fixes as a unified diff; write nothing. Exit 0: no change, 1: diff, 2: errors."""
-    run = _run(paths, _options(select, ignore, fix=True, safe_only=safe_only, max_file_size=max_file_size))
+    run = _run(paths, _options(paths, select, ignore, config_file, no_config, fix=True, safe_only=safe_only, max_file_size=max_file_size))
     if verify:
         _verify(run)
     sys.stdout.write(run_diff(run.results))
@@ -167,16 +190,18 @@ def fix(
     ignore: Optional[List[str]] = IgnoreOpt,
     safe_only: bool = SafeOnlyOpt,
     verify: bool = VerifyOpt,
-    max_file_size: int = MaxSizeOpt,
+    max_file_size: Optional[int] = MaxSizeOpt,
+    config_file: Optional[str] = ConfigOpt,
+    no_config: bool = NoConfigOpt,
     interactive: bool = typer.Option(
         False, "--interactive", "-i", help="Review each fix: [y]es / [n]o / [a]ll of this rule / [q]uit."
     ),
 ) -> None:
     """Apply fixes in place. Exit 0: nothing left, 1: findings remain unfixed, 2: errors."""
     if interactive:
-        _fix_interactively(paths, _options(select, ignore, fix=False, safe_only=safe_only, max_file_size=max_file_size), verify)
+        _fix_interactively(paths, _options(paths, select, ignore, config_file, no_config, fix=False, safe_only=safe_only, max_file_size=max_file_size), verify)
         return
-    run = _run(paths, _options(select, ignore, fix=True, safe_only=safe_only, max_file_size=max_file_size))
+    run = _run(paths, _options(paths, select, ignore, config_file, no_config, fix=True, safe_only=safe_only, max_file_size=max_file_size))
     if verify:
         _verify(run)
     _write_and_report(run)

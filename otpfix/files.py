@@ -10,6 +10,8 @@ import tempfile
 from dataclasses import dataclass
 from typing import Iterable, Iterator
 
+from . import globs
+
 ELIXIR_SUFFIXES = (".ex", ".exs")
 SKIP_DIRS = frozenset({"_build", "deps", ".git", "node_modules", ".elixir_ls", ".otpfix_cache"})
 
@@ -29,23 +31,34 @@ def _display(path: str) -> str:
     return path.replace(os.sep, "/")
 
 
-def discover(paths: Iterable[str]) -> list[Target]:
+def discover(
+    paths: Iterable[str], exclude: Iterable[str] = (), root: str | None = None
+) -> list[Target]:
     """Files named on the command line and the *.ex/*.exs files below named directories.
 
     Directories are walked without following symbolic links; symlinked files inside a
-    walked tree are skipped (they point elsewhere, or are reached twice). The result is
-    sorted by display path and has no duplicates.
+    walked tree are skipped (they point elsewhere, or are reached twice). Files and
+    directories matching an `exclude` glob (relative to `root`, see otpfix/globs.py) are
+    left out, named ones included. The result is sorted by display path and has no
+    duplicates.
     """
+    exclude = tuple(exclude)
+
+    def excluded(path: str) -> bool:
+        return bool(exclude) and globs.matches_any(globs.relative_to(path, root), exclude)
+
     seen: dict[str, Target] = {}
     errors: list[Target] = []
     for arg in paths:
         if not os.path.lexists(arg):
             errors.append(Target(_display(arg), arg, "no such file or directory"))
             continue
+        if excluded(arg):
+            continue
         if os.path.isdir(arg) and not os.path.islink(arg) or (
             os.path.islink(arg) and os.path.isdir(arg)
         ):
-            for target in _walk(arg):
+            for target in _walk(arg, excluded):
                 seen.setdefault(os.path.realpath(target.fs_path), target)
             continue
         if os.path.islink(arg) and not os.path.exists(arg):
@@ -57,16 +70,17 @@ def discover(paths: Iterable[str]) -> list[Target]:
     return sorted(errors + targets, key=lambda t: t.path)
 
 
-def _walk(root: str) -> Iterator[Target]:
+def _walk(root: str, excluded=lambda path: False) -> Iterator[Target]:
     """Elixir files below `root`. Symbolic links are never followed: a link to a file or
     directory inside the tree is skipped silently (its target is reached directly); a
-    link that leaves the tree, loops, or is broken becomes an error entry."""
+    link that leaves the tree, loops, or is broken becomes an error entry. Paths for which
+    `excluded` is true are pruned."""
     real_root = os.path.realpath(root)
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
         kept = []
         for d in sorted(dirnames):
             full = os.path.join(dirpath, d)
-            if d in SKIP_DIRS:
+            if d in SKIP_DIRS or excluded(full):
                 continue
             if os.path.islink(full):
                 problem = _link_problem(full, real_root, directory=True)
@@ -79,6 +93,8 @@ def _walk(root: str) -> Iterator[Target]:
             if not name.endswith(ELIXIR_SUFFIXES):
                 continue
             full = os.path.join(dirpath, name)
+            if excluded(full):
+                continue
             if os.path.islink(full):
                 problem = _link_problem(full, real_root, directory=False)
                 if problem:

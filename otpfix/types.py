@@ -146,3 +146,10 @@ class RunOptions:
     include_tests: bool = False  # rules that skip test files by default see them too
     max_file_size: int = 10 * 1024 * 1024
     max_passes: int = 10
+    #: Globs (otpfix/globs.py) of files and directories to leave out of discovery.
+    exclude: tuple[str, ...] = ()
+    #: (glob, rule ids): those rules are not run on the files the glob matches.
+    per_path_ignore: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    #: The directory `exclude` and `per_path_ignore` globs are relative to (the directory
+    #: of the .otpfix.toml); None: the current directory.
+    root: str | None = None
