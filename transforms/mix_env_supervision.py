@@ -42,7 +42,7 @@ APP_ENV_CALLS = frozenset(
         "Application.fetch_env!",
     }
 )
-STRING_NODES = frozenset({"string", "charlist", "sigil"})
+STRING_NODES = frozenset({"string", "charlist", "sigil", "quoted_atom", "quoted_keyword"})
 
 
 @dataclass

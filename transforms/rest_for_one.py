@@ -239,9 +239,9 @@ class RestForOne(Transform):
             )
         else:
             why = "no dependency between its children was found in the scanned files"
-        n = f"{len(children.items)} children" if children.static else "its children"
+        n = f" with {len(children.items)} children" if children.static else ""
         message = (
-            f"supervisor with {n} uses :one_for_one: when a child restarts, the children that "
+            f"supervisor{n} uses :one_for_one: when a child restarts, the children that "
             f"depend on it are not restarted; {why}. Use :rest_for_one, and confirm the children are listed in "
             "dependency order (:rest_for_one restarts every child after the one that died, "
             "by position)"
