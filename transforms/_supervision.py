@@ -68,6 +68,27 @@ def _binds(pattern: Node | None, name: str) -> bool:
     return pattern is not None and name in identifiers_in(pattern)
 
 
+def is_variable(node: Node, name: str) -> bool:
+    """An identifier that names a variable (not `fun` in `Mod.fun` or a local call's name)."""
+    if node.type != "identifier" or text_of(node) != name:
+        return False
+    parent = node.parent
+    if parent is None:
+        return True
+    if parent.type == "dot" and parent.child_by_field_name("right") == node:
+        return False
+    if parent.type == "call" and parent.child_by_field_name("target") == node:
+        return False
+    return True
+
+
+def _in_cond(clause: Node) -> bool:
+    """A `cond` clause's left side is a condition, not a pattern: it binds nothing."""
+    block = clause.parent
+    owner = block.parent if block is not None else None
+    return owner is not None and owner.type == "call" and call_name(owner) == "cond"
+
+
 def local_binding(use: Node) -> tuple[Node, int] | None:
     """For an identifier read inside a def: (the right side of its binding, number of reads).
 
@@ -95,10 +116,10 @@ def local_binding(use: Node) -> tuple[Node, int] | None:
                 if binding is not None or operator(node) != "=":
                     return None
                 binding = node
-        elif node.type == "stab_clause":
+        elif node.type == "stab_clause" and not _in_cond(node):
             if _binds(node.child_by_field_name("left"), name):
                 return None
-        elif node.type == "identifier" and text_of(node) == name:
+        elif is_variable(node, name):
             reads += 1
     if binding is None or binding.parent != body:
         return None
@@ -254,3 +275,54 @@ def module_call(node: Node) -> tuple[Node, str] | None:
     if left.type == "identifier" and text_of(left) == "__MODULE__":
         return left, text_of(right)
     return None
+
+
+def branch_values(node: Node) -> list[Node] | None:
+    """For `if`/`unless` (with both branches), `case` and `cond`: the value each branch
+    ends with. None when the node is not such a conditional or a branch is missing/empty."""
+    if node.type != "call":
+        return None
+    name = call_name(node)
+    block = next((c for c in node.named_children if c.type == "do_block"), None)
+    branches: list[list[Node]] = []
+    if name in ("if", "unless"):
+        args = call_args(node)
+        if block is not None:
+            then: list[Node] = []
+            other = None
+            for child in block.named_children:
+                if child.type == "else_block":
+                    other = list(child.named_children)
+                elif child.type in ("rescue_block", "catch_block", "after_block"):
+                    return None
+                else:
+                    then.append(child)
+            if other is None:
+                return None
+            branches = [then, other]
+        elif len(args) == 2 and args[1].type == "keywords":
+            from otpfix.syntax import keyword_value
+
+            do, other = keyword_value(args[1], "do"), keyword_value(args[1], "else")
+            if do is None or other is None:
+                return None
+            branches = [[do], [other]]
+        else:
+            return None
+    elif name in ("case", "cond") and block is not None:
+        for clause in block.named_children:
+            if clause.type == "comment":
+                continue
+            if clause.type != "stab_clause":
+                return None
+            right = clause.child_by_field_name("right")
+            branches.append(list(right.named_children) if right is not None else [])
+    else:
+        return None
+    values = []
+    for branch in branches:
+        exprs = [n for n in branch if n.type != "comment"]
+        if not exprs:
+            return None
+        values.append(unwrap_block(exprs[-1]))
+    return values or None

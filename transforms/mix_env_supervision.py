@@ -23,6 +23,7 @@ from otpfix.types import Edit, Finding
 
 from ._supervision import (
     Scope,
+    is_variable,
     own_nodes,
     effective_args,
     local_binding,
@@ -424,6 +425,7 @@ def _unused_bindings(ctx: Context, cond: Conditional) -> list[Edit]:
     """Delete `env = Mix.env()` / `@env Mix.env()` when their only read goes away with the
     conditional (a leftover `Mix.env()` call would still raise in a release)."""
     edits: list[Edit] = []
+    done: set[int] = set()
     for read in cond.via:
         statement = None
         if read.type == "identifier":
@@ -432,7 +434,7 @@ def _unused_bindings(ctx: Context, cond: Conditional) -> list[Edit]:
                 continue
             statement = bound[0].parent
             name = text_of(read)
-            inside = sum(1 for n in walk(cond.node) if n.type == "identifier" and text_of(n) == name)
+            inside = sum(1 for n in walk(cond.node) if is_variable(n, name))
             if inside != bound[1]:
                 continue
         else:
@@ -461,6 +463,9 @@ def _unused_bindings(ctx: Context, cond: Conditional) -> list[Edit]:
             if len(definitions) != 1 or inside != reads:
                 continue
             statement = definitions[0]
+        if statement is None or statement.start_byte in done:
+            continue
+        done.add(statement.start_byte)
         edit = _delete_lines(ctx, statement)
         if edit is not None:
             edits.append(edit)

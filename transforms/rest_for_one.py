@@ -24,6 +24,7 @@ from otpfix.types import Edit, Finding
 
 from ._supervision import (
     Scope,
+    branch_values,
     effective_args,
     in_quote,
     local_binding,
@@ -185,11 +186,17 @@ class RestForOne(Transform):
                 return None
             opts, reads = unwrap_block(bound[0]), bound[1]
             shared = reads if reads > 1 else 0
-        if opts.type not in ("keywords", "list"):
+        # Options chosen by a conditional (see mix-env-supervision): every branch must be a
+        # literal list with strategy :one_for_one; the fix changes them all.
+        values = branch_values(opts) if opts.type == "call" else [opts]
+        if not values:
             return None
-        strategy = keyword_value(opts, "strategy")
-        if strategy is None or strategy.type != "atom" or text_of(strategy) != ":one_for_one":
-            return None
+        strategy = []
+        for value in values:
+            atom = keyword_value(value, "strategy") if value.type in ("keywords", "list") else None
+            if atom is None or atom.type != "atom" or text_of(atom) != ":one_for_one":
+                return None
+            strategy.append(atom)
         scope = Scope(module_of(call))
         children = _children(children_expr, scope)
         if children is None:
@@ -223,9 +230,9 @@ class RestForOne(Transform):
             children = _children(children_expr, scope)
             if children is None:
                 continue
-            yield strategy, children, 0
+            yield [strategy], children, 0
 
-    def _report(self, ctx: Context, strategy: Node, children: Children, shared: int, index):
+    def _report(self, ctx: Context, strategy: list[Node], children: Children, shared: int, index):
         if children.static and len(children.items) < 2:
             return
         evidence = _evidence(children.items, index)
@@ -254,10 +261,10 @@ class RestForOne(Transform):
         else:
             fix = make_fix(
                 "Use strategy :rest_for_one",
-                [Edit(strategy.start_byte, strategy.end_byte, ":rest_for_one")],
+                [Edit(atom.start_byte, atom.end_byte, ":rest_for_one") for atom in strategy],
                 safe=False,
             )
-        yield ctx.finding(strategy, message, fix)
+        yield ctx.finding(strategy[0], message, fix)
 
 
 # -- children ------------------------------------------------------------------------------
