@@ -60,9 +60,9 @@ class MixEnvSupervision(Transform):
 
     ## What it does
     Looks at what is passed to `Supervisor.start_link/2,3` and `Supervisor.init/2`: the
-    options (the whole list, or one option such as `max_restarts:` or `max_seconds:` alone)
-    and the children list (the whole list, one element, or an operand of `++`), directly or
-    through a variable bound in the same function. When one of them is a conditional on the
+    options (the whole list, one option such as `max_restarts:` or `max_seconds:` alone, or
+    an operand of `++`) and the children list (the whole list, one element, or an operand
+    of `++`), directly or through a variable bound in the same function. When one of them is a conditional on the
     build environment, the rule reports it and the fix replaces the whole conditional by the
     branch production takes, keeping that branch's text and comments (re-indented to the
     conditional's place).
@@ -115,7 +115,10 @@ class MixEnvSupervision(Transform):
     left out) may need their own setup. The production branch is chosen by assuming the
     production environment is `:prod`; for `Application.get_env(app, :env)` the rule
     assumes the application's `:env` is set to the Mix environment's name. Comments inside
-    the removed branches are removed with them.
+    the removed branches are removed with them. A variable or module attribute that held
+    the environment (`env = Mix.env()`, `@env Mix.env()`) is deleted when the removed
+    conditional was its only reader (a leftover `Mix.env()` call would still raise in a
+    release); otherwise it stays.
     """
 
     id = "mix-env-supervision"
@@ -180,6 +183,10 @@ def _scan(node: Node | None, role: str, scope: Scope, depth: int = 0):
         if bound is not None:
             yield from _scan(bound[0], role, scope, depth + 1)
         return
+    if node.type == "binary_operator" and operator(node) == "++":
+        for side in ("left", "right"):
+            yield from _scan(node.child_by_field_name(side), role, scope, depth + 1)
+        return
     if role == "options" and node.type in ("list", "keywords"):
         for key, _pair, value in keyword_pairs(node):
             value = unwrap_block(value)
@@ -196,9 +203,6 @@ def _scan(node: Node | None, role: str, scope: Scope, depth: int = 0):
                 cond = _conditional(unwrap_block(item), scope)
                 if cond is not None:
                     yield cond, "a child in the children list"
-        elif node.type == "binary_operator" and operator(node) == "++":
-            for side in ("left", "right"):
-                yield from _scan(node.child_by_field_name(side), role, scope, depth + 1)
 
 
 # -- the environment -----------------------------------------------------------------------

@@ -77,7 +77,10 @@ class RestForOne(Transform):
     :supervisor`, or a module calling `:supervisor.start_link`) returning
     `{:ok, {%{strategy: :one_for_one, ...}, children}}` or `{:ok, {{:one_for_one, intensity,
     period}, children}}`. The children are a literal list, or a variable bound to a literal
-    list in the same function.
+    list in the same function. Options chosen by a conditional (`if Mix.env() == :test do
+    [...] else [...] end`) count when every branch is a literal list with `strategy:
+    :one_for_one`; the fix then changes every branch (run together with
+    `mix-env-supervision`, the result is the production list with `:rest_for_one`).
 
     It then looks, across all scanned files, for evidence that a later child depends on an
     earlier one. A child "owns" its module (when the module's source is among the scanned
@@ -131,8 +134,10 @@ class RestForOne(Transform):
     Unsafe: restart behaviour changes on purpose. `:rest_for_one` restarts by position, so
     it is only right when every child comes after the children it depends on: confirm the
     order of the list. The evidence is a call found in the source, not a proof that the
-    dependency is a runtime one (a later child may call a pure function of an earlier
-    module). Dependencies through code otpfix did not scan, or through names computed at
+    dependency needs a restart: a later child may call a pure function of an earlier
+    module, or reach it by name on every call (which finds the new process by itself);
+    the restart matters when the later child keeps something tied to the old process (its
+    pid, a monitor, a subscription, rows in its ETS table). Dependencies through code otpfix did not scan, or through names computed at
     runtime, are not seen. A crash of an early child now also restarts the children after
     it, which counts against the supervisor's `max_restarts`.
     """
