@@ -154,13 +154,13 @@ def module_full_name(defmodule: Node) -> str | None:
 
 def own_nodes(defmodule: Node):
     """Nodes of a defmodule, without the subtrees of modules nested in it."""
-    stack = list(reversed(defmodule.children))
+    stack = list(reversed(defmodule.named_children))
     while stack:
         n = stack.pop()
         yield n
         if n.type == "call" and call_name(n) == "defmodule":
             continue
-        stack.extend(reversed(n.children))
+        stack.extend(reversed(n.named_children))
 
 
 class Scope:
@@ -169,7 +169,7 @@ class Scope:
     def __init__(self, defmodule: Node | None) -> None:
         self.module = module_full_name(defmodule) if defmodule is not None else None
         self.aliases: dict[str, str] = {}
-        self.attributes: dict[str, Node] = {}
+        self.attributes: dict[str, Node | None] = {}
         chain = []
         m = defmodule
         while m is not None:
@@ -178,22 +178,40 @@ class Scope:
         for mod in reversed(chain):  # outer modules first, inner ones override
             inner_scope_module = module_full_name(mod)
             for node in own_nodes(mod):
-                if node.type != "call":
-                    continue
-                name = call_name(node)
-                if name == "alias":
-                    self._alias(node, inner_scope_module)
-            if mod is defmodule:
-                for node in own_nodes(mod):
-                    if node.type == "unary_operator" and operator(node) == "@":
-                        operand = node.child_by_field_name("operand")
-                        if operand is not None and operand.type == "call":
-                            target = operand.child_by_field_name("target")
-                            args = call_args(operand)
-                            if target is not None and target.type == "identifier" and len(args) == 1:
-                                attr = text_of(target)
-                                # an attribute set twice has no single value
-                                self.attributes[attr] = None if attr in self.attributes else args[0]
+                if node.type == "call":
+                    target = node.child_by_field_name("target")
+                    if target is not None and target.type == "identifier" and target.text == b"alias":
+                        self._alias(node, inner_scope_module)
+                elif mod is defmodule and node.type == "unary_operator" and operator(node) == "@":
+                    self._attribute(node)
+
+    @classmethod
+    def from_parts(
+        cls,
+        module: str | None,
+        inherited: dict[str, str],
+        alias_calls: list[Node],
+        attributes: list[Node],
+    ) -> "Scope":
+        """A scope from nodes gathered in one walk (see rest-for-one's collect)."""
+        scope = cls(None)
+        scope.module = module
+        scope.aliases = dict(inherited)
+        for node in alias_calls:
+            scope._alias(node, module)
+        for node in attributes:
+            scope._attribute(node)
+        return scope
+
+    def _attribute(self, node: Node) -> None:
+        operand = node.child_by_field_name("operand")
+        if operand is not None and operand.type == "call":
+            target = operand.child_by_field_name("target")
+            args = call_args(operand)
+            if target is not None and target.type == "identifier" and len(args) == 1:
+                attr = text_of(target)
+                # an attribute set twice has no single value
+                self.attributes[attr] = None if attr in self.attributes else args[0]
 
     def _alias(self, node: Node, module: str | None) -> None:
         args = call_args(node)

@@ -117,8 +117,8 @@ class MixEnvSupervision(Transform):
     assumes the application's `:env` is set to the Mix environment's name. Comments inside
     the removed branches are removed with them. A variable or module attribute that held
     the environment (`env = Mix.env()`, `@env Mix.env()`) is deleted when the removed
-    conditional was its only reader (a leftover `Mix.env()` call would still raise in a
-    release); otherwise it stays.
+    conditional was its only reader (a leftover `env = Mix.env()` would still raise in a
+    release, an unused attribute would warn); otherwise it stays.
     """
 
     id = "mix-env-supervision"

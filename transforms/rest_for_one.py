@@ -151,14 +151,12 @@ class RestForOne(Transform):
 
     # -- project facts -----------------------------------------------------------------
     def collect(self, ctx: Context) -> Any:
+        if b"defmodule" not in ctx.data:
+            return None
         modules: dict[str, dict[str, list]] = {}
-        for node in walk(ctx.root):
-            if node.type != "call" or call_name(node) != "defmodule" or in_quote(node):
-                continue
-            scope = Scope(node)
-            if scope.module is None:
-                continue
-            modules[scope.module] = _module_facts(ctx, node, scope)
+        for scope, nodes in _modules(ctx.root):
+            if scope.module is not None:
+                modules[scope.module] = _module_facts(ctx, nodes, scope)
         return {"modules": modules} if modules else None
 
     # -- check -------------------------------------------------------------------------
@@ -391,14 +389,61 @@ def _is_supervisor_module(defmodule: Node) -> bool:
 # -- evidence ------------------------------------------------------------------------------
 
 
-def _module_facts(ctx: Context, defmodule: Node, scope: Scope) -> dict[str, list]:
+def _modules(root: Node) -> list[tuple[Scope, list[Node]]]:
+    """Every module of a file (outside `quote`), with its scope and the calls and tuples
+    that belong to it (not to a nested module, not inside `@attribute` values), in one
+    walk of the tree."""
+    out: list[tuple[Scope, list[Node]]] = []
+    # (node, index of the enclosing module in `gathered`, or -1)
+    gathered: list[dict] = []
+    stack: list[tuple[Node, int]] = [(root, -1)]
+    while stack:
+        node, mod = stack.pop()
+        kind = node.type
+        if kind == "call":
+            target = node.child_by_field_name("target")
+            word = target.text if target is not None and target.type == "identifier" else None
+            if word == b"quote":
+                continue
+            if word == b"defmodule":
+                args = call_args(node)
+                if not args or args[0].type != "alias":
+                    continue
+                parent = gathered[mod] if mod >= 0 else None
+                name = text_of(args[0])
+                if parent is not None:
+                    name = None if parent["name"] is None else f"{parent['name']}.{name}"
+                gathered.append(
+                    {"name": name, "parent": mod, "aliases": [], "attributes": [], "nodes": []}
+                )
+                mod = len(gathered) - 1
+            elif mod >= 0:
+                if word == b"alias":
+                    gathered[mod]["aliases"].append(node)
+                gathered[mod]["nodes"].append(node)
+        elif kind == "unary_operator" and mod >= 0 and operator(node) == "@":
+            gathered[mod]["attributes"].append(node)
+            continue  # @behaviour Foo, @impl true, @table :name: not uses
+        elif kind == "tuple" and mod >= 0:
+            gathered[mod]["nodes"].append(node)
+        stack.extend((child, mod) for child in reversed(node.named_children))
+    scopes: list[Scope] = []
+    for info in gathered:  # parents come before their nested modules
+        inherited = scopes[info["parent"]].aliases if info["parent"] >= 0 else {}
+        scope = Scope.from_parts(info["name"], inherited, info["aliases"], info["attributes"])
+        scopes.append(scope)
+        out.append((scope, info["nodes"]))
+    return out
+
+
+def _module_facts(ctx: Context, nodes: list[Node], scope: Scope) -> dict[str, list]:
     owns: list[tuple[str, int]] = []
     uses: list[tuple[str, int, str]] = []
 
     def line(node: Node) -> int:
-        return ctx.source.position(node.start_byte)[0]
+        return ctx.source.line_of(node.start_byte) + 1
 
-    for node in own_nodes(defmodule):
+    for node in nodes:
         if node.type == "tuple":
             items = node.named_children
             if len(items) == 3 and text_of(items[0]) == ":via":
@@ -407,11 +452,6 @@ def _module_facts(ctx: Context, defmodule: Node, scope: Scope) -> dict[str, list
                     if name:
                         uses.append((name, line(node), f"a :via tuple names {name}"))
             continue
-        if node.type != "call":
-            continue
-        parent = node.parent
-        if parent is not None and parent.type == "unary_operator" and operator(parent) == "@":
-            continue  # @behaviour Foo, @impl true, @table :name
         name = call_name(node)
         if name is None or name in DIRECTIVES:
             continue
