@@ -51,11 +51,11 @@ class Child:
     module: str | None
     names: tuple[str, ...] = ()
 
-    def label(self, position: int) -> str:
+    def label(self, position: int | None) -> str:
         what = self.module or text_of(self.node).split("\n", 1)[0]
         if self.names and self.module:
             what += f" (name: {', '.join(self.names)})"
-        return f"child {position} {what}"
+        return f"child {position} {what}" if position is not None else f"child {what}"
 
 
 @dataclass
@@ -243,8 +243,10 @@ class RestForOne(Transform):
             return
         if evidence is not None:
             j, later, i, earlier, (name, path, line, how) = evidence
+            # Positions are only meaningful in a list written out in full.
+            pos = (lambda k: k + 1) if children.static else (lambda k: None)
             why = (
-                f"{later.label(j + 1)} depends on {earlier.label(i + 1)}: "
+                f"{later.label(pos(j))} depends on {earlier.label(pos(i))}: "
                 f"{how} at {path}:{line}"
             )
         else:
