@@ -65,9 +65,12 @@ class RawSend(Transform):
 
     Not reported: plain fire-and-forget notifications, pub/sub fan-out to (monitored)
     subscribers, a worker reporting to its owner, telemetry handlers forwarding to the
-    process that attached them, `send(self(), ...)`, `Process.send_after`, sends whose
-    `receive` runs in another process (inside a `fn` given to `spawn`), and test files.
-    A module that defines its own `send/2` is trusted for unqualified calls.
+    process that attached them, `send(self(), ...)`, `Process.send_after`, and test
+    files. For shape 1 also not: a send inside a `receive` clause (a server replying),
+    a receive that loops back into the sending function (a process loop), a
+    `receive ... after 0` (a mailbox poll, not a wait), a receive without `after`, and a
+    send and receive in different processes (one of them inside a `fn`). A module that
+    defines its own `send/2` is trusted for unqualified calls.
 
     With the rule option `strict = true` every send to another process (not
     `self()`) is reported.

@@ -13,5 +13,5 @@ defmodule Golden.RawSpawn.FixFn do
     {:noreply, state}
   end
 
-  defp deliver(_user), do: :ok
+  defp deliver(_user), do: Process.sleep(200)
 end
