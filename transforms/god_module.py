@@ -6,7 +6,7 @@ from typing import Any, Iterator, Mapping
 
 from tree_sitter import Node
 
-from otpfix.syntax import arguments_node, call_name, enclosing_module, module_name, walk
+from otpfix.syntax import arguments_node, call_name, enclosing_module, module_name, operator, text_of, walk
 from otpfix.transform import Context, Transform
 from otpfix.types import Finding
 
@@ -14,17 +14,20 @@ from ._otp import MODULE_KEYWORDS, in_quote
 
 
 class GodModule(Transform):
-    """Report a `defmodule` whose own body is longer than `max_lines` lines (default 1000).
+    """Report a `defmodule` with more than `max_lines` lines of code of its own (default 1000).
 
     ## What it does
-    For every `defmodule`, counts the physical lines from the `defmodule` line to its
-    `end` line, blank lines, comments and documentation included, minus the lines of
-    modules defined inside it (`defmodule`, `defimpl`, `defprotocol`: they are separate
-    modules and are measured on their own). A module whose count exceeds the rule option
-    `max_lines` (default 1000) is reported at its `defmodule` line with its size.
+    For every `defmodule`, counts the module's own lines of code: the lines from the
+    `defmodule` line to its `end` line, minus blank lines, comment-only lines,
+    documentation attributes (`@moduledoc`, `@doc`, `@typedoc`, `@shortdoc`, heredocs
+    included) and the lines of modules defined inside it (`defmodule`, `defimpl`,
+    `defprotocol`: they are separate modules and are measured on their own). A module
+    whose count exceeds the rule option `max_lines` (default 1000) is reported at its
+    `defmodule` line with its size.
 
     A long file that holds several modules is not reported when each module is under
-    the limit. Modules generated inside `quote` and test files are not checked.
+    the limit, and neither is a module that is long because it is well documented.
+    Modules generated inside `quote` and test files are not checked.
 
     ## Why
     A module that long usually holds several responsibilities: changes to unrelated
@@ -36,7 +39,9 @@ class GodModule(Transform):
     ## Example
     With `max_lines = 3` (under `[rules.god-module]` in `.otpfix.toml`):
 
-        defmodule MyApp.Everything do   # 5 lines: reported
+        defmodule MyApp.Everything do   # 5 lines of code: reported
+          @moduledoc "Not counted."
+
           def a, do: 1
           def b, do: 2
           def c, do: 3
@@ -47,7 +52,7 @@ class GodModule(Transform):
     """
 
     id = "god-module"
-    summary = "Module body longer than max_lines (default 1000): split it by responsibility"
+    summary = "Module with more than max_lines (default 1000) lines of code of its own: split it"
     fixable = False
     skip_tests = True
     default_options: Mapping[str, Any] = {"max_lines": 1000}
@@ -66,7 +71,7 @@ class GodModule(Transform):
         for node in walk(ctx.root):
             if node.type != "call" or call_name(node) != "defmodule" or in_quote(node):
                 continue
-            own = _own_lines(node)
+            own = _own_lines(ctx.source, node)
             if own <= limit:
                 continue
             name = _full_name(node)
@@ -74,8 +79,8 @@ class GodModule(Transform):
             end = args.end_byte if args is not None else node.start_byte + len("defmodule")
             yield ctx.finding(
                 (node.start_byte, end),
-                f"module {name} has {own} lines of its own (limit {limit}, nested modules not "
-                "counted); split it by responsibility: move each group of related functions "
+                f"module {name} has {own} lines of code of its own (limit {limit}; documentation, "
+                "blank lines, comments and nested modules not counted); split it by responsibility: move each group of related functions "
                 "into its own module and delegate to it",
             )
 
@@ -93,17 +98,42 @@ def _full_name(module: Node) -> str:
     return ".".join(reversed(parts))
 
 
-def _lines(node: Node) -> int:
-    return node.end_point[0] - node.start_point[0] + 1
+DOC_ATTRIBUTES = frozenset({"moduledoc", "doc", "typedoc", "shortdoc"})
 
 
-def _own_lines(module: Node) -> int:
-    own = _lines(module)
+def _rows(node: Node) -> range:
+    return range(node.start_point[0], node.end_point[0] + 1)
+
+
+def _own_lines(source, module: Node) -> int:
+    """Lines of code of the module itself: its span, minus nested modules, documentation
+    attributes, blank lines and comment-only lines."""
+    rows = set(_rows(module))
     stack = list(reversed(module.children))
     while stack:
         n = stack.pop()
         if n.type == "call" and call_name(n) in MODULE_KEYWORDS:
-            own -= _lines(n)
+            rows.difference_update(_rows(n))
             continue  # its own nested modules are inside its span already
+        if _is_doc_attribute(n):
+            rows.difference_update(_rows(n))
+            continue
         stack.extend(reversed(n.children))
-    return own
+    data, starts = source.data, source.line_starts
+    count = 0
+    for row in rows:
+        end = starts[row + 1] if row + 1 < len(starts) else len(data)
+        line = data[starts[row] : end].strip()
+        if line and not line.startswith(b"#"):
+            count += 1
+    return count
+
+
+def _is_doc_attribute(node: Node) -> bool:
+    if node.type != "unary_operator" or operator(node) != "@" or not node.named_children:
+        return False
+    inner = node.named_children[0]
+    if inner.type == "call":
+        target = inner.child_by_field_name("target")
+        return target is not None and target.type == "identifier" and text_of(target) in DOC_ATTRIBUTES
+    return False

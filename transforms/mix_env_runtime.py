@@ -31,7 +31,8 @@ class MixEnvRuntime(Transform):
     Not reported:
     - `Mix.env()` at compile time: in a module attribute (`@env Mix.env()`), in the
       module body (`if Mix.env() == :test do ... end` around definitions), or in a
-      `defmacro` body (it runs while the caller compiles);
+      `defmacro` body (it runs while the caller compiles), or in an `unquote` fragment
+      inside a function (`def dev?, do: unquote(Mix.env() == :dev)`);
     - code inside `quote` (where it ends up is not known here);
     - Mix tasks and projects: modules that `use Mix.Task` / `use Mix.Project`, and
       modules named `Mix.*` (they run under Mix);
@@ -76,7 +77,7 @@ class MixEnvRuntime(Transform):
             fun = enclosing(node, lambda n: n.type == "call" and call_name(n) in ("def", "defp", "defmacro", "defmacrop"))
             if fun is None or call_name(fun) not in RUNTIME_DEFS:
                 continue  # module body, attribute or macro body: compile time
-            if in_quote(node):
+            if in_quote(node) or _in_unquote(node, fun):
                 continue
             module = enclosing_module(fun)
             if module is not None and _runs_under_mix(module):
@@ -90,6 +91,16 @@ class MixEnvRuntime(Transform):
                 "(@env Mix.env()) or from application config (config_env() in config/*.exs, "
                 "then Application.get_env/2)",
             )
+
+
+def _in_unquote(node: Node, fun: Node) -> bool:
+    """`def dev?, do: unquote(Mix.env() == :dev)`: an unquote fragment runs at compile time."""
+    n = node.parent
+    while n is not None and n != fun:
+        if n.type == "call" and call_name(n) in ("unquote", "unquote_splicing"):
+            return True
+        n = n.parent
+    return False
 
 
 def _runs_under_mix(module: Node) -> bool:

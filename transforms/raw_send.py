@@ -160,7 +160,7 @@ class RawSend(Transform):
                 if block is not None and block.type == "do_block":
                     for expr in block_expressions(block):
                         for c in walk(expr):
-                            if c.type == "call" and call_name(c) in CALLS:
+                            if c.type == "call" and call_name(c) in CALLS and fn_scope(c, block) is None:
                                 kind = "rescue" if n.type == "rescue_block" else "catch"
                                 return (
                                     f"fallback send in the {kind} of a failed {call_name(c)} "

@@ -1,5 +1,5 @@
 defmodule Golden.GodModule.DefaultLimit do
-  @moduledoc "One module, 1001 lines: over the default limit of 1000."
+  @moduledoc "1001 lines of code of its own: over the default limit of 1000."
 
   def f0, do: 0
   def f1, do: 1
@@ -998,4 +998,6 @@ defmodule Golden.GodModule.DefaultLimit do
   def f994, do: 994
   def f995, do: 995
   def f996, do: 996
+  def f997, do: 997
+  def f998, do: 998
 end

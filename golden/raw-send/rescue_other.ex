@@ -10,3 +10,14 @@ defmodule Golden.RawSend.RescueOther do
     end
   end
 end
+
+defmodule Golden.RawSend.RescueOther.InTask do
+  # The GenServer.call runs in another process: its failure never reaches this rescue.
+  def start(server, pid) do
+    try do
+      Task.start(fn -> GenServer.call(server, :work) end)
+    rescue
+      _ -> send(pid, :could_not_start)
+    end
+  end
+end
