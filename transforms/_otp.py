@@ -136,6 +136,20 @@ def has_after(receive: Node) -> bool:
     return block is not None and any(c.type == "after_block" for c in block.named_children)
 
 
+def is_poll(receive: Node) -> bool:
+    """`receive ... after 0`: a look into the mailbox, not a wait."""
+    block = next((c for c in receive.named_children if c.type == "do_block"), None)
+    after = next((c for c in block.named_children if c.type == "after_block"), None) if block else None
+    if after is None:
+        return False
+    for clause in after.named_children:
+        if clause.type == "stab_clause":
+            args = next((c for c in clause.named_children if c.type == "arguments"), None)
+            if args is not None and text_of(args).strip() in ("0", "0x0"):
+                return True
+    return False
+
+
 def receive_patterns(receive: Node) -> list[Node]:
     """The patterns of a receive's message clauses (not the `after` clause)."""
     block = do_block(receive)

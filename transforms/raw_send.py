@@ -27,6 +27,7 @@ from ._otp import (
     defines,
     fn_scope,
     has_after,
+    is_poll,
     is_self_call,
     def_name,
     leading_atom,
@@ -188,7 +189,7 @@ class RawSend(Transform):
         scope = fn_scope(send, body)
         privates = private_functions(enclosing_module(fun))
         for receive, path in waits_after(body, send.end_byte, scope, privates):
-            if not has_after(receive) or _polls(receive):
+            if not has_after(receive) or is_poll(receive):
                 continue
             if own in path or _calls_back(receive, def_name(fun)):
                 return None  # a loop back into this function: a receive loop, not a call
@@ -235,20 +236,6 @@ def _carries_self(message: Node, fun: Node) -> bool:
 def _calls_back(receive: Node, name: str | None) -> bool:
     """The receive calls the sending function again: a process loop."""
     return name is not None and any(local_call_name(n) == name for n in walk(receive))
-
-
-def _polls(receive: Node) -> bool:
-    """`receive ... after 0`: a look into the mailbox, not a wait."""
-    block = next((c for c in receive.named_children if c.type == "do_block"), None)
-    after = next((c for c in block.named_children if c.type == "after_block"), None) if block else None
-    if after is None:
-        return False
-    for clause in after.named_children:
-        if clause.type == "stab_clause":
-            args = next((c for c in clause.named_children if c.type == "arguments"), None)
-            if args is not None and text_of(args).strip() in ("0", "0x0"):
-                return True
-    return False
 
 
 def _monitors(fun: Node) -> bool:

@@ -25,6 +25,7 @@ from ._otp import (
     def_arity,
     def_name,
     fn_scope,
+    is_poll,
     is_self_call,
     leading_atom,
     mfa_label,
@@ -51,7 +52,8 @@ class TelemetryControlFlow(Transform):
     handler's messages and the receive's patterns are both tagged tuples
     (`{:tag, ...}`), at least one tag must match.
 
-    Not reported: a plain attach at startup, a handler that forwards metrics to a
+    Not reported: a `receive ... after 0` (it drains messages, it does not wait), a
+    plain attach at startup, a handler that forwards metrics to a
     process that handles them in `handle_info` (no `receive` in the attaching function),
     handlers defined in other modules or passed in variables (not analysed), and test
     files (attaching a handler that messages the test process is the documented way to
@@ -114,6 +116,8 @@ class TelemetryControlFlow(Transform):
             privates = private_functions(module)
             scope = fn_scope(node, body)
             for receive, path in waits_after(body, node.end_byte, scope, privates):
+                if is_poll(receive):
+                    continue  # `after 0` drains the mailbox, it does not wait
                 wanted = {leading_atom(p) for p in receive_patterns(receive)}
                 if tags and None not in tags and wanted and None not in wanted and not (tags & wanted):
                     continue  # waits for something else
