@@ -6,7 +6,7 @@ from typing import Any, Iterator, Mapping
 
 from tree_sitter import Node
 
-from otpfix.syntax import arguments_node, call_name, enclosing_module, module_name, operator, text_of, walk
+from otpfix.syntax import arguments_node, call_name, enclosing_module, module_name, operator, text_of
 from otpfix.transform import Context, Transform
 from otpfix.types import Finding
 
@@ -64,14 +64,20 @@ class GodModule(Transform):
         if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
             raise ValueError(f"rule {self.id}: option 'max_lines' must be a positive integer, got {limit!r}")
 
+    def could_match(self, data: bytes) -> bool:  # type: ignore[override]
+        """Exact pre-filter before parsing: no module has more lines than its file."""
+        return b"defmodule" in data and data.count(b"\n") + 1 > self.options["max_lines"]
+
     def check(self, ctx: Context) -> Iterator[Finding]:
         limit = self.options["max_lines"]
-        if ctx.data.count(b"\n") + 1 <= limit:
-            return  # no module can be longer than the file
-        for node in walk(ctx.root):
-            if node.type != "call" or call_name(node) != "defmodule" or in_quote(node):
+        if not self.could_match(ctx.data):
+            return
+        modules = ctx.captures(MODULES_QUERY, "module")
+        docs = ctx.captures(DOCS_QUERY, "doc")
+        for node in modules:
+            if call_name(node) != "defmodule" or in_quote(node):
                 continue
-            own = _own_lines(ctx.source, node)
+            own = _own_lines(ctx.source, node, modules, docs)
             if own <= limit:
                 continue
             name = _full_name(node)
@@ -98,6 +104,14 @@ def _full_name(module: Node) -> str:
     return ".".join(reversed(parts))
 
 
+MODULES_QUERY = """
+(call target: (identifier) @kw (#any-of? @kw "defmodule" "defimpl" "defprotocol")) @module
+"""
+DOCS_QUERY = """
+(unary_operator operand: (call target: (identifier) @name
+  (#any-of? @name "moduledoc" "doc" "typedoc" "shortdoc"))) @doc
+"""
+
 DOC_ATTRIBUTES = frozenset({"moduledoc", "doc", "typedoc", "shortdoc"})
 
 
@@ -105,25 +119,22 @@ def _rows(node: Node) -> range:
     return range(node.start_point[0], node.end_point[0] + 1)
 
 
-def _own_lines(source, module: Node) -> int:
+def _own_lines(source, module: Node, modules: list[Node], docs: list[Node]) -> int:
     """Lines of code of the module itself: its span, minus nested modules, documentation
     attributes, blank lines and comment-only lines."""
     rows = set(_rows(module))
-    stack = list(reversed(module.children))
-    while stack:
-        n = stack.pop()
-        if n.type == "call" and call_name(n) in MODULE_KEYWORDS:
+    start, end = module.start_byte, module.end_byte
+    for n in modules:
+        if start < n.start_byte and n.end_byte <= end:
             rows.difference_update(_rows(n))
-            continue  # its own nested modules are inside its span already
-        if _is_doc_attribute(n):
+    for n in docs:
+        if start < n.start_byte and n.end_byte <= end and _is_doc_attribute(n):
             rows.difference_update(_rows(n))
-            continue
-        stack.extend(reversed(n.children))
     data, starts = source.data, source.line_starts
     count = 0
     for row in rows:
-        end = starts[row + 1] if row + 1 < len(starts) else len(data)
-        line = data[starts[row] : end].strip()
+        stop = starts[row + 1] if row + 1 < len(starts) else len(data)
+        line = data[starts[row] : stop].strip()
         if line and not line.startswith(b"#"):
             count += 1
     return count
