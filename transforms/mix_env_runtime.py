@@ -34,8 +34,10 @@ class MixEnvRuntime(Transform):
       `defmacro` body (it runs while the caller compiles), or in an `unquote` fragment
       inside a function (`def dev?, do: unquote(Mix.env() == :dev)`);
     - code inside `quote` (where it ends up is not known here);
-    - Mix tasks and projects: modules that `use Mix.Task` / `use Mix.Project`, and
-      modules named `Mix.*` (they run under Mix);
+    - Mix tasks, projects and their helpers: modules that `use Mix.Task` /
+      `use Mix.Project`, modules named `Mix.*`, and modules that call other Mix
+      functions (`Mix.shell()`, `Mix.Project.config()`, `Mix.raise/1`): such code only
+      runs under Mix;
     - functions that check for Mix first (`Code.ensure_loaded?(Mix)`,
       `function_exported?(Mix, :env, 0)`).
 
@@ -108,10 +110,15 @@ def _runs_under_mix(module: Node) -> bool:
     if name.startswith("Mix."):
         return True
     for node in walk(module):
-        if node.type == "call" and call_name(node) == "use":
+        if node.type != "call":
+            continue
+        called = call_name(node) or ""
+        if called == "use":
             args = call_args(node)
             if args and args[0].type == "alias" and args[0].text in (b"Mix.Task", b"Mix.Project"):
                 return True
+        elif called.startswith("Mix.") and called not in ("Mix.env", "Mix.target"):
+            return True  # Mix.shell(), Mix.Project.config(), ...: code that runs under Mix
     return False
 
 
