@@ -25,7 +25,7 @@ CALLS: dict[str, tuple[frozenset[int], bool]] = {
 SUPERVISOR_NAME = re.compile(r"^(?:[A-Z][A-Za-z0-9_]*(?:\.[A-Z][A-Za-z0-9_]*)*|:[a-z_][A-Za-z0-9_@]*)$")
 
 #: Containers whose non-last expressions have their values discarded.
-BLOCKS = frozenset({"do_block", "body", "source", "block"})
+BLOCKS = frozenset({"do_block", "else_block", "body", "source", "block"})
 TRAILING = frozenset({"rescue_block", "catch_block", "else_block", "after_block"})
 
 
