@@ -10,7 +10,7 @@ from otpfix.syntax import arguments_node, call_name, enclosing_module, module_na
 from otpfix.transform import Context, Transform
 from otpfix.types import Finding
 
-from ._otp import MODULE_KEYWORDS, in_quote
+from ._otp import in_quote
 
 
 class GodModule(Transform):

@@ -62,7 +62,9 @@ class RawSend(Transform):
        monitoring the target (no `Process.monitor`/`:erlang.monitor`/`spawn_monitor`
        on the way and no `:DOWN` clause in the receive).
     2. A fallback `send` in the `rescue`/`catch` of a `try` (or of a function body)
-       whose protected code calls `GenServer.call`.
+       whose protected code calls `GenServer.call`, when the send re-delivers the
+       request: it goes to the same target or carries the same message (as written).
+       A rescue that notifies some other process of the failure is not a fallback.
 
     Not reported: plain fire-and-forget notifications, pub/sub fan-out to (monitored)
     subscribers, a worker reporting to its owner, telemetry handlers forwarding to the
@@ -161,7 +163,12 @@ class RawSend(Transform):
                 if block is not None and block.type == "do_block":
                     for expr in block_expressions(block):
                         for c in walk(expr):
-                            if c.type == "call" and call_name(c) in CALLS and fn_scope(c, block) is None:
+                            if (
+                                c.type == "call"
+                                and call_name(c) in CALLS
+                                and fn_scope(c, block) is None
+                                and _same_delivery(c, send)
+                            ):
                                 kind = "rescue" if n.type == "rescue_block" else "catch"
                                 return (
                                     f"fallback send in the {kind} of a failed {call_name(c)} "
@@ -207,6 +214,18 @@ class RawSend(Transform):
                 "and handle :DOWN"
             )
         return None
+
+
+def _same_delivery(call: Node, send: Node) -> bool:
+    """The send re-delivers the call's request: same target or same message (as written)."""
+    request, delivery = call_args(call), call_args(send)
+    if len(request) < 2 or len(delivery) < 2:
+        return False
+    return _norm(request[0]) == _norm(delivery[0]) or _norm(request[1]) == _norm(delivery[1])
+
+
+def _norm(node: Node) -> str:
+    return "".join(text_of(node).split())
 
 
 def _self_vars(fun: Node) -> set[str]:

@@ -7,7 +7,7 @@ from typing import Any, Iterator, Mapping
 
 from tree_sitter import Node
 
-from otpfix.syntax import call_args, call_name, enclosing_module, text_of
+from otpfix.syntax import call_args, call_name, enclosing_module
 from otpfix.transform import Context, Transform, make_fix
 from otpfix.types import Edit, Finding
 

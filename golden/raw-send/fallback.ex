@@ -24,3 +24,11 @@ defmodule Golden.RawSend.Fallback do
     _ -> send(self(), {:retry, item})
   end
 end
+
+defmodule Golden.RawSend.Fallback.SameMessage do
+  def push(name, pid, event) do
+    GenServer.call(name, {:push, event})
+  catch
+    :exit, _ -> send(pid, {:push, event})
+  end
+end

@@ -21,3 +21,12 @@ defmodule Golden.RawSend.RescueOther.InTask do
     end
   end
 end
+
+defmodule Golden.RawSend.RescueOther.Report do
+  # Reporting the failure to another process is not a fallback delivery.
+  def push(server, reporter, event) do
+    GenServer.call(server, {:push, event})
+  catch
+    :exit, reason -> send(reporter, {:push_failed, server, reason})
+  end
+end
