@@ -69,3 +69,19 @@ def test_fix_text_uses_the_configured_supervisor():
     )
     (result,) = run.results
     assert result.fixed == SPAWN.replace(b"spawn(fn", b"Task.Supervisor.start_child(:tasks, fn")
+
+
+def test_example_app_shows_the_detectors():
+    from golden_cases import ROOT
+
+    run = api.run([str(ROOT / "examples" / "legacy_app")], RunOptions(select=RULES))
+    found = {(f.path.rsplit("/", 1)[-1], f.rule) for f in run.findings}
+    assert found == {
+        ("notifier.ex", "raw-spawn"),
+        ("notifier.ex", "process-dict"),
+        ("notifier.ex", "raw-send"),
+        ("worker_pool.ex", "raw-spawn"),
+        ("worker_pool.ex", "raw-send"),
+        ("build_info.ex", "mix-env-runtime"),
+        ("job_waiter.ex", "telemetry-control-flow"),
+    }
