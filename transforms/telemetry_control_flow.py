@@ -52,12 +52,12 @@ class TelemetryControlFlow(Transform):
     handler's messages and the receive's patterns are both tagged tuples
     (`{:tag, ...}`), at least one tag must match.
 
-    Not reported: a `receive ... after 0` (it drains messages, it does not wait), a
-    plain attach at startup, a handler that forwards metrics to a
-    process that handles them in `handle_info` (no `receive` in the attaching function),
-    handlers defined in other modules or passed in variables (not analysed), and test
-    files (attaching a handler that messages the test process is the documented way to
-    test telemetry).
+    Not reported: a plain attach at startup, a handler that forwards metrics to a
+    process that handles them in `handle_info` (no `receive` in the attaching
+    function), a `receive ... after 0` (it drains messages, it does not wait), handlers
+    defined in other modules or passed in variables (not analysed), and test files
+    (attaching a handler that messages the test process is the documented way to test
+    telemetry).
 
     ## Why
     Telemetry is for observation. Handlers run synchronously in the process that emits
