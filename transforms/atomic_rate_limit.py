@@ -171,7 +171,8 @@ class AtomicRateLimit(Transform):
     counter that is not an integer makes it raise `ArithmeticError` (or count in floats)
     where `update_counter` raised `ArgumentError`; a key containing `:_`, `:"$1"`-like atoms
     or maps cannot be bound in a match head, so for such keys each call scans the table
-    (correct, but O(table size)). A comment above the deleted rollback line stays.
+    (correct, but O(table size)); on a `bag` table (where `update_counter` always fails)
+    it fails differently. A comment above the deleted rollback line stays.
 
     `threshold`: unsafe, needs review. One atomic call, exactly `limit` allowed under
     concurrency, and for an increment of 1 the denied branch sees `limit + 1`, which is
