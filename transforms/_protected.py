@@ -1,0 +1,700 @@
+"""Shared analysis for `narrow-rescue` and `broad-catch`: which code a `try` protects, what
+that code is known to raise or exit with, and when catching everything is legitimate.
+
+Not a rule module (its name starts with `_`). Everything here reads a tree; nothing guesses:
+a call the table does not know is reported as unresolved, never assumed harmless.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping
+
+from tree_sitter import Node
+
+from otpfix.syntax import (
+    block_expressions,
+    call_args,
+    call_name,
+    def_body,
+    def_head,
+    def_params,
+    do_block,
+    enclosing,
+    enclosing_module,
+    module_name,
+    operator,
+    text_of,
+    walk,
+)
+
+from . import _raisers as table
+
+TRY_KEYWORDS = frozenset({"def", "defp"})
+CLAUSE_BLOCKS = ("rescue_block", "catch_block", "else_block", "after_block")
+
+# Calls that re-raise, raise something else, exit or throw: a clause whose body makes one of
+# these does not swallow the error.
+ESCALATING = frozenset(
+    {
+        "raise",
+        "reraise",
+        "Kernel.raise",
+        "Kernel.reraise",
+        ":erlang.raise",
+        ":erlang.error",
+        "exit",
+        "Kernel.exit",
+        ":erlang.exit",
+        "throw",
+        "Kernel.throw",
+        ":erlang.throw",
+    }
+)
+
+# Higher-order functions that run a function argument in the caller's process: a bare
+# variable in a function position is a caller-supplied function.
+HIGHER_ORDER_MODULES = frozenset({"Enum", "Stream"})
+HIGHER_ORDER_NAMES = frozenset(
+    """
+    each map filter reject reduce reduce_while flat_map find find_value find_index any? all?
+    count sort_by group_by map_reduce map_every flat_map_reduce scan uniq_by dedup_by min_by
+    max_by split_with filter_map zip_with chunk_by take_while drop_while transform unfold
+    resource iterate repeatedly each_while map_join map_intersperse frequencies_by
+    """.split()
+)
+HIGHER_ORDER_CALLS = frozenset(
+    {
+        "then",
+        "tap",
+        "Kernel.then",
+        "Kernel.tap",
+        "Map.update",
+        "Map.update!",
+        "Map.get_lazy",
+        "Map.put_new_lazy",
+        "Map.get_and_update",
+        "Map.get_and_update!",
+        "Keyword.update",
+        "Keyword.update!",
+        "Keyword.get_lazy",
+        "Keyword.put_new_lazy",
+        "List.foldl",
+        "List.foldr",
+    }
+)
+
+TELEMETRY_ATTACH = frozenset({":telemetry.attach", ":telemetry.attach_many"})
+
+
+# -- module facts ------------------------------------------------------------------------------
+
+
+@dataclass
+class ModuleInfo:
+    name: str | None
+    aliases: dict[str, str]
+    defs: dict[str, list[Node]]
+    macros: set[str]
+    telemetry_handlers: set[str]
+
+
+def full_module_name(module: Node | None) -> str | None:
+    parts = []
+    n = module
+    while n is not None:
+        name = module_name(n)
+        if name is None:
+            return None
+        parts.append(name)
+        n = enclosing_module(n)
+    return ".".join(reversed(parts)) if parts else None
+
+
+def module_info(module: Node | None, scope: Node | None = None) -> ModuleInfo:
+    """Facts about `module` (None: a file without defmodule). Aliases count when declared at
+    the module's top level or inside `scope` (the def around the code under analysis)."""
+    name = full_module_name(module)
+    info = ModuleInfo(name, {}, {}, set(), set())
+    if module is None:
+        return info
+    body = do_block(module)
+    if body is None:
+        return info
+    for child in body.named_children:
+        if child.type != "call":
+            continue
+        kw = call_name(child)
+        if kw in ("def", "defp"):
+            head = def_head(child)
+            if head is not None:
+                info.defs.setdefault(head[0], []).append(child)
+        elif kw in ("defmacro", "defmacrop"):
+            head = def_head(child)
+            if head is not None:
+                info.macros.add(head[0])
+        elif kw == "alias":
+            _read_alias(child, info)
+        elif kw == "defmodule":
+            inner = module_name(child)
+            if inner and name and "." not in inner:
+                info.aliases.setdefault(inner, f"{name}.{inner}")
+    if scope is not None:
+        for n in walk(scope):
+            if n.type == "call" and call_name(n) == "alias":
+                _read_alias(n, info)
+    for n in walk(body):
+        if n.type == "call" and _remote_name(n, info) in TELEMETRY_ATTACH:
+            for arg in call_args(n):
+                local = _captured_local(arg, info)
+                if local:
+                    info.telemetry_handlers.add(local)
+    return info
+
+
+def _expand_module_text(text: str, info: ModuleInfo) -> str:
+    if text == "__MODULE__" and info.name:
+        return info.name
+    if text.startswith("__MODULE__.") and info.name:
+        return info.name + text[len("__MODULE__") :]
+    first, dot, rest = text.partition(".")
+    if first in info.aliases:
+        return info.aliases[first] + (dot + rest if dot else "")
+    return text
+
+
+def _read_alias(call: Node, info: ModuleInfo) -> None:
+    args = call_args(call)
+    if not args:
+        return
+    target = args[0]
+    as_name = None
+    if len(args) > 1 and args[1].type == "keywords":
+        for pair in args[1].named_children:
+            key = pair.child_by_field_name("key")
+            value = pair.child_by_field_name("value")
+            if key is not None and text_of(key).strip().rstrip(":") == "as" and value is not None:
+                as_name = text_of(value) if value.type == "alias" else None
+                if as_name is None:
+                    return
+    if target.type == "alias" or (target.type == "identifier" and text_of(target) == "__MODULE__"):
+        full = _expand_module_text(text_of(target), info)
+        short = as_name or full.rsplit(".", 1)[-1]
+        info.aliases[short] = full
+    elif target.type == "dot" and as_name is None:
+        # alias Foo.{Bar, Baz.Qux}
+        left = target.child_by_field_name("left")
+        right = target.child_by_field_name("right")
+        if left is None or right is None or right.type != "tuple":
+            return
+        base = _expand_module_text(text_of(left), info)
+        for item in right.named_children:
+            if item.type == "alias":
+                full = f"{base}.{text_of(item)}"
+                info.aliases[full.rsplit(".", 1)[-1]] = full
+
+
+def _remote_name(call: Node, info: ModuleInfo) -> str | None:
+    name = call_name(call)
+    if name is None or "." not in name or name.endswith("."):
+        return None
+    module, _, fun = name.rpartition(".")
+    return f"{_expand_module_text(module, info)}.{fun}"
+
+
+def _captured_local(arg: Node, info: ModuleInfo) -> str | None:
+    """`&handle/4`, `&__MODULE__.handle/4`, `&This.Module.handle/4` -> "handle"."""
+    if arg.type != "unary_operator" or operator(arg) != "&":
+        return None
+    inner = arg.child_by_field_name("operand")
+    if inner is None or inner.type != "binary_operator" or operator(inner) != "/":
+        return None
+    left = inner.child_by_field_name("left")
+    if left is None:
+        return None
+    if left.type == "identifier":
+        return text_of(left)
+    if left.type == "call":
+        full = _remote_name(left, info)
+        if full and info.name:
+            module, _, fun = full.rpartition(".")
+            if module == info.name:
+                return fun
+    return None
+
+
+# -- the protected code ------------------------------------------------------------------------
+
+
+@dataclass
+class Protected:
+    """A `try` (or a def with an implicit try) and the code its rescue/catch clauses guard."""
+
+    owner: Node  # the `try` call or the def
+    block: Node  # its do_block
+    body: list[Node]  # the protected expressions
+
+
+def protected_of(clause_block: Node) -> Protected | None:
+    """For a rescue_block/catch_block: the try or def it belongs to (None for other forms)."""
+    block = clause_block.parent
+    if block is None or block.type != "do_block":
+        return None
+    owner = block.parent
+    if owner is None or owner.type != "call":
+        return None
+    kw = call_name(owner)
+    if kw != "try" and kw not in TRY_KEYWORDS:
+        return None
+    return Protected(owner, block, block_expressions(block))
+
+
+def stab_clauses(block: Node) -> list[Node]:
+    return [c for c in block.named_children if c.type == "stab_clause"]
+
+
+def clause_patterns(clause: Node) -> list[Node] | None:
+    """The patterns of a stab clause without a guard (None when it has a guard)."""
+    left = clause.child_by_field_name("left")
+    if left is None or left.type != "arguments":
+        return None
+    return [c for c in left.named_children if c.type != "comment"]
+
+
+def clause_body(clause: Node) -> Node | None:
+    return clause.child_by_field_name("right")
+
+
+def is_catch_all_var(node: Node) -> bool:
+    return node.type == "identifier" and text_of(node) not in ("__MODULE__", "__ENV__", "__CALLER__")
+
+
+def escalates(body: Node | None) -> bool:
+    """The clause body re-raises, raises, exits or throws (anywhere in it)."""
+    if body is None:
+        return False
+    for n in walk(body):
+        if n.type == "call" and call_name(n) in ESCALATING:
+            return True
+    return False
+
+
+def in_quote(node: Node) -> bool:
+    return enclosing(node, lambda n: n.type == "call" and call_name(n) == "quote") is not None
+
+
+def exemption(owner: Node, info: ModuleInfo) -> str | None:
+    """Why catching everything is legitimate where `owner` sits, or None."""
+    d = owner if call_name(owner) in TRY_KEYWORDS else None
+    if d is None:
+        d = enclosing(owner, lambda n: n.type == "call" and call_name(n) in ("def", "defp"))
+    if d is not None:
+        head = def_head(d)
+        arity = len(def_params(d))
+        if head is not None:
+            name = head[0]
+            if name == "terminate" and arity == 2:
+                return "terminate/2"
+            if name == "handle_event" and arity == 4:
+                return "telemetry handler"
+            if name in info.telemetry_handlers:
+                return "telemetry handler"
+    attach = enclosing(
+        owner,
+        lambda n: n.type == "call" and _remote_name(n, info) in TELEMETRY_ATTACH,
+    )
+    if attach is not None:
+        return "telemetry handler"
+    return None
+
+
+# -- what the protected code can do -------------------------------------------------------------
+
+
+@dataclass
+class Summary:
+    raises: dict[str, str] = field(default_factory=dict)  # exception -> first source
+    unknown: dict[str, str] = field(default_factory=dict)  # label -> reason ("" if none)
+    foreign: dict[str, None] = field(default_factory=dict)
+    exits: dict[str, None] = field(default_factory=dict)
+    throws: dict[str, None] = field(default_factory=dict)
+    locals: dict[str, None] = field(default_factory=dict)
+
+    def merge(self, other: "Summary") -> None:
+        for attr in ("raises", "unknown", "foreign", "exits", "throws", "locals"):
+            mine = getattr(self, attr)
+            for k, v in getattr(other, attr).items():
+                mine.setdefault(k, v)
+
+
+class Analyzer:
+    """Summarises code of one module; `raisers` and `exits` extend the shipped table."""
+
+    def __init__(
+        self,
+        info: ModuleInfo,
+        raisers: Mapping[str, Iterable[str]] | None = None,
+        exits: Iterable[str] = (),
+    ) -> None:
+        self.info = info
+        self.raisers = {k: tuple(v) for k, v in (raisers or {}).items()}
+        self.exits = frozenset(exits) | table.EXITS
+        self._def_cache: dict[str, Summary] = {}
+
+    # Public: the summary of `nodes`, following local functions transitively.
+    def summarize(self, nodes: Iterable[Node]) -> Summary:
+        total = Summary()
+        for node in nodes:
+            total.merge(self._direct(node))
+        seen: set[str] = set()
+        queue = list(total.locals)
+        while queue:
+            name = queue.pop()
+            if name in seen:
+                continue
+            seen.add(name)
+            s = self._def_summary(name)
+            total.merge(s)
+            queue.extend(n for n in s.locals if n not in seen)
+        return total
+
+    def _def_summary(self, name: str) -> Summary:
+        if name not in self._def_cache:
+            s = Summary()
+            for d in self.info.defs.get(name, []):
+                body = def_body(d)
+                if body is not None:
+                    s.merge(self._direct(body))
+            self._def_cache[name] = s
+        return self._def_cache[name]
+
+    # One subtree, local calls recorded but not followed.
+    def _direct(self, root: Node) -> Summary:
+        s = Summary()
+        stack = [root]
+        while stack:
+            n = stack.pop()
+            if n.type == "call":
+                if call_name(n) == "quote":
+                    continue  # quoted code does not run here
+                parent = n.parent
+                if not (parent is not None and parent.type == "unary_operator" and operator(parent) == "@"):
+                    self._call(n, s)
+            elif n.type == "binary_operator":
+                self._operator(n, root, s)
+            elif n.type == "unary_operator" and operator(n) == "&":
+                local = _captured_local(n, self.info)
+                if local and _is_plain_capture(n):
+                    self._local(local, None, s)
+            stack.extend(reversed(n.children))
+        return s
+
+    def _operator(self, n: Node, root: Node, s: Summary) -> None:
+        op = operator(n)
+        if op == "=":
+            left = n.child_by_field_name("left")
+            if left is not None and left.type != "identifier" and not _in_pattern(n, root):
+                s.raises.setdefault("MatchError", "a pattern match")
+        elif op == "/":
+            parent = n.parent
+            if not (parent is not None and parent.type == "unary_operator" and operator(parent) == "&"):
+                s.raises.setdefault("ArithmeticError", "`/`")
+
+    def _call(self, n: Node, s: Summary) -> None:
+        target = n.child_by_field_name("target")
+        if target is None:
+            return
+        has_args = any(c.type == "arguments" for c in n.children)
+        arity = _arity(n)
+        if target.type == "dot":
+            left = target.child_by_field_name("left")
+            right = target.child_by_field_name("right")
+            if left is None:
+                return
+            if right is None:  # fun.(x)
+                s.foreign.setdefault(f"{text_of(left)}.()", None)
+                return
+            if left.type == "identifier" and text_of(left) == "__MODULE__":
+                self._local(text_of(right), arity, s)
+                return
+            if left.type not in ("alias", "atom"):
+                if has_args:  # mod.fun(x): a module chosen by the caller
+                    s.foreign.setdefault(f"{text_of(left)}.{text_of(right)}()", None)
+                else:  # map.field
+                    s.raises.setdefault("KeyError", f"{text_of(n)}")
+                return
+            module = _expand(text_of(left), self.info)
+            fun = text_of(right)
+            full = f"{module}.{fun}"
+            if self.info.name and module == self.info.name:
+                self._local(fun, arity, s)
+                return
+            self._remote(full, module, fun, arity, f"{full}/{arity}", n, s)
+            return
+        if target.type != "identifier":
+            return
+        name = text_of(target)
+        if name in self.info.defs:
+            self._local(name, arity, s)
+            return
+        if name == "raise":
+            self._raise(n, s)
+            return
+        if name in ("case", "cond", "with"):
+            self._clause_error(name, n, s)
+        if name == "reraise":
+            s.unknown.setdefault(f"reraise/{arity}", "")
+            return
+        if name == "throw":
+            s.throws.setdefault("throw/1", None)
+            return
+        if name == "apply":
+            s.foreign.setdefault(f"apply/{arity}", None)
+            return
+        if name in self.info.macros:
+            s.unknown.setdefault(f"{name}/{arity}", "a macro of this module")
+            return
+        self._remote(f"Kernel.{name}", "Kernel", name, arity, f"{name}/{arity}", n, s, kernel=True)
+
+    def _clause_error(self, name: str, n: Node, s: Summary) -> None:
+        block = do_block(n)
+        if block is None:
+            return
+        if name == "with":
+            elses = [c for c in block.named_children if c.type == "else_block"]
+            if elses and not _has_catch_all(stab_clauses(elses[0])):
+                s.raises.setdefault("WithClauseError", "with/else")
+            return
+        clauses = stab_clauses(block)
+        if name == "case" and not _has_catch_all(clauses):
+            s.raises.setdefault("CaseClauseError", "case")
+        elif name == "cond" and not any(_is_truthy_literal(clause_patterns(c)) for c in clauses):
+            s.raises.setdefault("CondClauseError", "cond")
+
+    def _raise(self, n: Node, s: Summary) -> None:
+        args = call_args(n)
+        if not args:
+            s.unknown.setdefault("raise/0", "")
+            return
+        first = args[0]
+        if first.type == "string":
+            s.raises.setdefault("RuntimeError", "raise")
+        elif first.type == "alias":
+            s.raises.setdefault(_expand(text_of(first), self.info), "raise")
+        else:
+            s.unknown.setdefault(f"raise/{len(args)}", "raises a value chosen at runtime")
+
+    def _local(self, name: str, arity: int | None, s: Summary) -> None:
+        if name in self.info.defs:
+            s.locals.setdefault(name, None)
+        elif name in self.info.macros:
+            s.unknown.setdefault(f"{name}/{arity if arity is not None else '?'}", "a macro of this module")
+        else:
+            s.unknown.setdefault(f"{name}/{arity if arity is not None else '?'}", "")
+
+    def _remote(
+        self,
+        full: str,
+        module: str,
+        fun: str,
+        arity: int,
+        label: str,
+        n: Node,
+        s: Summary,
+        kernel: bool = False,
+    ) -> None:
+        keyed = f"{full}/{arity}"
+        if keyed in self.exits or full in self.exits:
+            s.exits.setdefault(label, None)
+        if full in table.FOREIGN_CODE:
+            s.foreign.setdefault(label, None)
+            return
+        if _passes_caller_function(n, full, module, fun):
+            s.foreign.setdefault(label, None)
+            return
+        if kernel:
+            short = fun
+            user = self.raisers.get(f"{short}/{arity}", self.raisers.get(short))
+        else:
+            user = None
+        if user is None:
+            user = self.raisers.get(keyed, self.raisers.get(full))
+        if user is not None:
+            self._add(user, label, s)
+            return
+        if full in table.ADAPTER_SPECIFIC:
+            s.unknown.setdefault(label, table.ADAPTER_SPECIFIC[full])
+            return
+        known = table.BUILTIN.get(keyed, table.BUILTIN.get(full))
+        if known is not None:
+            self._add(known, label, s)
+            return
+        if module in table.MODULE_WIDE and full not in table.MODULE_WIDE_EXCEPT:
+            self._add(table.MODULE_WIDE[module], label, s)
+            return
+        if table.is_repo_module(module):
+            if fun in table.REPO_ADAPTER_SPECIFIC:
+                s.unknown.setdefault(label, "raises the database adapter's exception")
+            elif fun in table.REPO:
+                self._add(table.REPO[fun], label, s)
+            else:
+                s.unknown.setdefault(label, "")
+            return
+        if kernel:
+            if fun in table.KERNEL_NAMES:
+                return
+            s.unknown.setdefault(label, "")
+            return
+        if module in table.COMPLETE_MODULES:
+            return
+        s.unknown.setdefault(label, "")
+
+    @staticmethod
+    def _add(excs: Iterable[str], label: str, s: Summary) -> None:
+        for e in excs:
+            s.raises.setdefault(e, label)
+
+
+def _has_catch_all(clauses: list[Node]) -> bool:
+    for clause in clauses:
+        pats = clause_patterns(clause)
+        if pats and len(pats) == 1 and is_catch_all_var(pats[0]):
+            return True
+    return False
+
+
+def _is_truthy_literal(pats: list[Node] | None) -> bool:
+    if not pats or len(pats) != 1:
+        return False
+    p = pats[0]
+    if p.type == "boolean":
+        return text_of(p) == "true"
+    return p.type in ("atom", "integer", "float", "string", "quoted_atom") and text_of(p) not in (":false", ":nil")
+
+
+def _expand(module: str, info: ModuleInfo) -> str:
+    return _expand_module_text(module, info)
+
+
+def _arity(call: Node) -> int:
+    parent = call.parent
+    if (
+        parent is not None
+        and parent.type == "binary_operator"
+        and operator(parent) == "/"
+        and parent.child_by_field_name("left") == call
+        and parent.parent is not None
+        and parent.parent.type == "unary_operator"
+        and operator(parent.parent) == "&"
+    ):
+        right = parent.child_by_field_name("right")
+        if right is not None and right.type == "integer":
+            return int(text_of(right))
+    n = len(call_args(call))
+    if (
+        parent is not None
+        and parent.type == "binary_operator"
+        and operator(parent) == "|>"
+        and parent.child_by_field_name("right") == call
+    ):
+        n += 1
+    return n
+
+
+def _piped(call: Node) -> bool:
+    parent = call.parent
+    return (
+        parent is not None
+        and parent.type == "binary_operator"
+        and operator(parent) == "|>"
+        and parent.child_by_field_name("right") == call
+    )
+
+
+def _is_plain_capture(amp: Node) -> bool:
+    inner = amp.child_by_field_name("operand")
+    left = inner.child_by_field_name("left") if inner is not None else None
+    return left is not None and left.type == "identifier"
+
+
+def _in_pattern(node: Node, root: Node) -> bool:
+    child, parent = node, node.parent
+    while parent is not None and child != root:
+        if parent.type == "stab_clause" and parent.child_by_field_name("left") == child:
+            return True
+        if parent.type == "binary_operator" and operator(parent) in ("<-", "=", "when"):
+            if parent.child_by_field_name("left") == child:
+                return True
+        child, parent = parent, parent.parent
+    return False
+
+
+def _passes_caller_function(call: Node, full: str, module: str, fun: str) -> bool:
+    """A higher-order call given a bare variable where it expects a function."""
+    higher = (module in HIGHER_ORDER_MODULES and fun in HIGHER_ORDER_NAMES) or full in HIGHER_ORDER_CALLS or (
+        module == "Kernel" and f"{fun}" in HIGHER_ORDER_CALLS
+    )
+    if not higher:
+        return False
+    args = call_args(call)
+    first_fun_position = 0 if _piped(call) else 1
+    for arg in args[first_fun_position:]:
+        if arg.type == "identifier" and not text_of(arg).startswith("_"):
+            return True
+    return False
+
+
+def exception_list(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else "[" + ", ".join(names) + "]"
+
+
+def alias_conflicts(names: Iterable[str], info: ModuleInfo) -> list[str]:
+    """Exception names whose first segment an alias of the module would redirect."""
+    out = []
+    for name in names:
+        first = name.split(".", 1)[0]
+        target = info.aliases.get(first)
+        if target is not None and target != first:
+            out.append(name)
+    return out
+
+
+def handled_exceptions(clauses: list[Node], info: ModuleInfo) -> set[str]:
+    """Exception modules named by rescue clauses (`e in X`, `e in [X, Y]`, `X ->`)."""
+    out: set[str] = set()
+    for clause in clauses:
+        pats = clause_patterns(clause)
+        if not pats or len(pats) != 1:
+            continue
+        p = pats[0]
+        if p.type == "binary_operator" and operator(p) == "in":
+            p = p.child_by_field_name("right")
+        if p is None:
+            continue
+        items = p.named_children if p.type == "list" else [p]
+        for item in items:
+            if item.type == "alias":
+                out.add(_expand(text_of(item), info))
+    return out
+
+
+def label_list(labels: Iterable[str], limit: int = 6) -> str:
+    labels = list(labels)
+    shown = labels[:limit]
+    more = len(labels) - len(shown)
+    text = ", ".join(shown)
+    return text + (f" and {more} more" if more > 0 else "")
+
+
+def options_raisers(options: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
+    raw = options.get("raisers") or {}
+    if not isinstance(raw, Mapping):
+        raise ValueError("option `raisers` must map \"Module.fun\" to a list of exception modules")
+    out = {}
+    for key, value in raw.items():
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(key, str) or not all(isinstance(v, str) for v in value):
+            raise ValueError("option `raisers` must map \"Module.fun\" to a list of exception modules")
+        out[key] = tuple(value)
+    return out
