@@ -338,7 +338,8 @@ class Analyzer:
     ) -> None:
         self.info = info
         self.raisers = {k: tuple(v) for k, v in (raisers or {}).items()}
-        self.exits = frozenset(exits) | table.EXITS
+        self.user_exits = frozenset(exits)
+        self.exits = self.user_exits | table.EXITS
         self._def_cache: dict[str, Summary] = {}
 
     # Public: the summary of `nodes`, following local functions transitively.
@@ -360,13 +361,55 @@ class Analyzer:
 
     def _def_summary(self, name: str) -> Summary:
         if name not in self._def_cache:
+            # While in progress (a nested `try` that calls back into this function), the
+            # function counts as unresolved: never assume a partial summary is complete.
+            self._def_cache[name] = Summary(unknown={f"{name} (recursive)": ""})
             s = Summary()
             for d in self.info.defs.get(name, []):
+                if _head_can_fail(d):
+                    s.raises.setdefault("FunctionClauseError", name)
                 body = def_body(d)
                 if body is not None:
                     s.merge(self._direct(body))
             self._def_cache[name] = s
         return self._def_cache[name]
+
+    def _try(self, n: Node, s: Summary) -> list[Node]:
+        """A `try` nested in the analysed code: what escapes it. Returns the nodes still to
+        walk (its rescue/catch/else/after blocks: code there runs outside its protection)."""
+        block = do_block(n)
+        if block is None:
+            return list(n.children)
+        inner = self.summarize(block_expressions(block))
+        inner.locals.clear()  # already followed
+        rest = [c for c in block.named_children if c.type in CLAUSE_BLOCKS]
+        for child in rest:
+            for clause in stab_clauses(child):
+                if escalates(clause_body(clause)):
+                    continue  # what it catches goes on
+                pats = clause_patterns(clause)
+                if not pats:
+                    continue
+                if child.type == "rescue_block" and len(pats) == 1:
+                    if is_catch_all_var(pats[0]):
+                        inner.raises.clear()
+                    else:
+                        for name in handled_exceptions([clause], self.info):
+                            inner.raises.pop(name, None)
+                elif child.type == "catch_block" and len(pats) == 2 and is_catch_all_var(pats[1]):
+                    kind = pats[0]
+                    if is_catch_all_var(kind):
+                        inner = Summary()
+                    elif kind.type == "atom" and text_of(kind) == ":exit":
+                        inner.exits.clear()
+                    elif kind.type == "atom" and text_of(kind) == ":throw":
+                        inner.throws.clear()
+                    elif kind.type == "atom" and text_of(kind) == ":error":
+                        inner.raises.clear()
+                elif child.type == "catch_block" and len(pats) == 1 and is_catch_all_var(pats[0]):
+                    inner.throws.clear()
+        s.merge(inner)
+        return rest
 
     # One subtree, local calls recorded but not followed.
     def _direct(self, root: Node) -> Summary:
@@ -377,11 +420,18 @@ class Analyzer:
             if n.type == "call":
                 if call_name(n) == "quote":
                     continue  # quoted code does not run here
+                if call_name(n) == "try":
+                    stack.extend(reversed(self._try(n, s)))
+                    continue
                 parent = n.parent
                 if not (parent is not None and parent.type == "unary_operator" and operator(parent) == "@"):
-                    self._call(n, s)
+                    if not _reraises_inner(n, root):
+                        self._call(n, s)
             elif n.type == "binary_operator":
                 self._operator(n, root, s)
+            elif n.type == "anonymous_function":
+                if any(_pattern_can_fail(clause_patterns(c)) for c in stab_clauses(n)):
+                    s.raises.setdefault("FunctionClauseError", "fn")
             elif n.type == "unary_operator" and operator(n) == "&":
                 local = _captured_local(n, self.info)
                 if local and _is_plain_capture(n):
@@ -506,6 +556,12 @@ class Analyzer:
         keyed = f"{full}/{arity}"
         if keyed in self.exits or full in self.exits:
             s.exits.setdefault(label, None)
+        if full in (":erlang.raise", ":erlang.error", "Kernel.raise", "Kernel.reraise"):
+            s.unknown.setdefault(label, "raises a value chosen at runtime")
+            return
+        if full in (":erlang.throw", "Kernel.throw"):
+            s.throws.setdefault(label, None)
+            return
         if full in table.FOREIGN_CODE:
             s.foreign.setdefault(label, None)
             return
@@ -519,6 +575,8 @@ class Analyzer:
             user = None
         if user is None:
             user = self.raisers.get(keyed, self.raisers.get(full))
+        if user is None and (keyed in self.user_exits or full in self.user_exits):
+            user = ()  # declared by the user as a call that exits: known, raises nothing listed
         if user is not None:
             self._add(user, label, s)
             return
@@ -553,6 +611,49 @@ class Analyzer:
     def _add(excs: Iterable[str], label: str, s: Summary) -> None:
         for e in excs:
             s.raises.setdefault(e, label)
+
+
+def _reraises_inner(call: Node, root: Node) -> bool:
+    """`reraise e, st`, `raise e` or `:erlang.raise(k, r, st)` in a rescue/catch clause of a
+    try nested in the analysed code: it re-raises what that try caught from its own body,
+    which the analysis already counted."""
+    name = call_name(call)
+    if name in ("reraise", ":erlang.raise"):
+        pass
+    elif name == "raise":
+        args = call_args(call)
+        if len(args) != 1 or args[0].type != "identifier":
+            return False
+    else:
+        return False
+    n = call.parent
+    while n is not None and n != root:
+        if n.type in ("rescue_block", "catch_block"):
+            return True
+        n = n.parent
+    return False
+
+
+def _pattern_can_fail(pats: list[Node] | None) -> bool:
+    """Patterns that do not match everything (None: a guarded clause)."""
+    if pats is None:
+        return True
+    return any(p.type != "identifier" for p in pats)
+
+
+def _head_can_fail(d: Node) -> bool:
+    head = def_head(d)
+    if head is None:
+        return True
+    if head[2] is not None:
+        return True
+    params = def_params(d)
+    for p in params:
+        if p.type == "binary_operator" and operator(p) == "\\\\":
+            p = p.child_by_field_name("left")
+        if p is None or p.type != "identifier":
+            return True
+    return False
 
 
 def _has_catch_all(clauses: list[Node]) -> bool:
