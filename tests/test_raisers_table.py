@@ -68,6 +68,18 @@ SAMPLES = [
     (":ets", ":ets.lookup(:otpfix_no_table, 1)"),
     (":zlib", ':zlib.gunzip("x")'),
     (":math", ":math.log(0)"),
+    (":binary", ':binary.part("a", 5, 1)'),
+    (":queue", ":queue.get(:queue.new())"),
+    (":lists.nth", ":lists.nth(5, [1])"),
+    (":maps.update", ":maps.update(:a, 1, %{})"),
+    ("Module", "Module.get_attribute(Enum, :x)"),
+    ("Port.open", 'Port.open({:spawn_executable, "/nonexistent/otpfix"}, [])'),
+    ("Calendar.strftime", 'Calendar.strftime(~D[2020-01-01], "%Q")'),
+    ("Enum.sum", 'Enum.sum([1, "a"])'),
+    ("IO.puts/2", 'IO.puts(:otpfix_no_device, "x")'),
+    ("IO.write/2", '(fn -> {:ok, f} = StringIO.open(""); StringIO.close(f); IO.write(f, "x") end).()'),
+    ("Macro.struct!", "Macro.struct!(OtpfixNope, __ENV__)"),
+    ("Protocol.assert_impl!", "Protocol.assert_impl!(Enumerable, OtpfixNope)"),
 ]
 
 SCRIPT = r"""
@@ -112,10 +124,7 @@ NOT_DATA_RAISERS = {
     "Kernel.!",
     "Kernel.alias!",
     "Kernel.var!",
-    "Macro.struct!",
-    "Protocol.assert_impl!",
-    "Protocol.assert_protocol!",
-    "Inspect.impl_for!",
+    "Inspect.impl_for!",  # never raises for data (it returns an implementation)
 }
 
 

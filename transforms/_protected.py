@@ -49,6 +49,7 @@ ESCALATING = frozenset(
         "throw",
         "Kernel.throw",
         ":erlang.throw",
+        "Mix.raise",
     }
 )
 
@@ -153,6 +154,8 @@ def module_info(module: Node | None, scope: Node | None = None) -> ModuleInfo:
 
 
 def _expand_module_text(text: str, info: ModuleInfo) -> str:
+    if text.startswith("Elixir."):
+        return text[len("Elixir.") :]
     if text == "__MODULE__" and info.name:
         return info.name
     if text.startswith("__MODULE__.") and info.name:
@@ -435,7 +438,15 @@ class Analyzer:
             elif n.type == "unary_operator" and operator(n) == "&":
                 local = _captured_local(n, self.info)
                 if local and _is_plain_capture(n):
-                    self._local(local, None, s)
+                    arity = _capture_arity(n)
+                    if local in self.info.defs or local in self.info.macros:
+                        self._local(local, arity, s)
+                    else:
+                        label = f"{local}/{arity if arity is not None else '?'}"
+                        self._remote(f"Kernel.{local}", "Kernel", local, arity or 0, label, n, s, kernel=True)
+            elif n.type == "bitstring" and not _in_pattern(n, root):
+                if any(c.type == "binary_operator" and operator(c) == "::" for c in n.named_children):
+                    s.raises.setdefault("ArgumentError", "<<...>>")
             stack.extend(reversed(n.children))
         return s
 
@@ -500,6 +511,9 @@ class Analyzer:
             return
         if name == "apply":
             s.foreign.setdefault(f"apply/{arity}", None)
+            return
+        if name == "inspect" and _unsafe_inspect(n):
+            s.foreign.setdefault(f"inspect/{arity}", None)
             return
         if name in self.info.macros:
             s.unknown.setdefault(f"{name}/{arity}", "a macro of this module")
@@ -587,8 +601,9 @@ class Analyzer:
         if known is not None:
             self._add(known, label, s)
             return
-        if module in table.MODULE_WIDE and full not in table.MODULE_WIDE_EXCEPT:
-            self._add(table.MODULE_WIDE[module], label, s)
+        if module in table.MODULE_WIDE:
+            if full not in table.MODULE_WIDE_EXCEPT:
+                self._add(table.MODULE_WIDE[module], label, s)
             return
         if table.is_repo_module(module):
             if fun in table.REPO_ADAPTER_SPECIFIC:
@@ -603,7 +618,7 @@ class Analyzer:
                 return
             s.unknown.setdefault(label, "")
             return
-        if module in table.COMPLETE_MODULES:
+        if full in table.ERLANG_SAFE or module in table.COMPLETE_MODULES:
             return
         s.unknown.setdefault(label, "")
 
@@ -710,6 +725,28 @@ def _piped(call: Node) -> bool:
         and operator(parent) == "|>"
         and parent.child_by_field_name("right") == call
     )
+
+
+def _unsafe_inspect(call: Node) -> bool:
+    """`inspect(value, opts)` whose options may say `safe: false`: the value's own Inspect
+    implementation then runs unprotected (foreign code)."""
+    args = call_args(call)
+    if _piped(call):
+        args = [None] + args
+    if len(args) < 2:
+        return False
+    opts = args[1]
+    if opts is None or opts.type not in ("keywords", "list"):
+        return True
+    return "safe" in text_of(opts)
+
+
+def _capture_arity(amp: Node) -> int | None:
+    inner = amp.child_by_field_name("operand")
+    right = inner.child_by_field_name("right") if inner is not None else None
+    if right is not None and right.type == "integer":
+        return int(text_of(right))
+    return None
 
 
 def _is_plain_capture(amp: Node) -> bool:

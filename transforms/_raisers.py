@@ -81,6 +81,10 @@ STDLIB: dict[str, tuple[str, ...]] = {
     "Regex.compile!": ("Regex.CompileError",),
     "Regex.recompile!": ("Regex.CompileError",),
     "IO.chardata_to_string": ("UnicodeConversionError",),
+    # Writing to an explicit device that is closed or not registered.
+    "IO.write/2": ("ErlangError", "ArgumentError"),
+    "IO.puts/2": ("ErlangError", "ArgumentError"),
+    "IO.binwrite/2": ("ErlangError", "ArgumentError"),
     # Calendar types
     "Date.new!": ARG,
     "Date.from_iso8601!": ARG,
@@ -153,6 +157,22 @@ STDLIB: dict[str, tuple[str, ...]] = {
     "Kernel.update_in": ("ArgumentError", "KeyError"),
     "Kernel.get_and_update_in": ("ArgumentError", "KeyError"),
     "Kernel.pop_in": ("ArgumentError", "KeyError"),
+    "Enum.sum": ARITH,
+    "Enum.product": ARITH,
+    "Calendar.strftime": ARG,
+    "Port.open": ("ErlangError", "ArgumentError"),
+    "Port.command": ARG,
+    "Port.close": ARG,
+    "Port.connect": ARG,
+    "Protocol.assert_impl!": ARG,
+    "Protocol.assert_protocol!": ARG,
+    "Macro.struct!": ("CompileError", "ArgumentError"),
+    "OptionParser.parse!": ("OptionParser.ParseError",),
+    "OptionParser.parse_head!": ("OptionParser.ParseError",),
+    # Elixir 1.18+
+    "JSON.decode!": ("JSON.DecodeError",),
+    "JSON.encode!": ("Protocol.UndefinedError",),
+    "JSON.encode_to_iodata!": ("Protocol.UndefinedError",),
 }
 
 # -- Erlang/OTP ------------------------------------------------------------------------------
@@ -177,6 +197,21 @@ ERLANG: dict[str, tuple[str, ...]] = {
     ":erlang.rem": ARITH,
     ":persistent_term.get/1": ARG,
     ":maps.get/2": KEY,
+    ":maps.update": KEY,
+    ":erlang.open_port": ("ErlangError", "ArgumentError"),
+    ":erlang.binary_part": ARG,
+    ":erlang.list_to_pid": ARG,
+    ":erlang.list_to_ref": ARG,
+    ":erlang.list_to_port": ARG,
+    ":erlang.binary_to_list": ARG,
+    ":erlang.process_info": ARG,
+    ":erlang.garbage_collect": ARG,
+    ":erlang.group_leader": ARG,
+    ":os.set_signal": ARG,
+    ":os.putenv": ARG,
+    ":lists.nth": ("FunctionClauseError",),
+    ":lists.nthtail": ("FunctionClauseError",),
+    ":lists.last": ("FunctionClauseError",),
 }
 
 # Every function of these modules raises these for bad data (a missing table, a bad term).
@@ -184,9 +219,49 @@ MODULE_WIDE: dict[str, tuple[str, ...]] = {
     ":ets": ARG,
     ":zlib": ("ErlangError",),
     ":math": ARITH,
+    ":binary": ARG,
+    ":queue": ("ErlangError",),
+    # Module's functions raise when the module is already compiled (or not yet defined).
+    "Module": ARG,
+    # Process wraps BIFs that raise ArgumentError for a bad item, flag or name.
+    "Process": ARG,
+    # Macro.escape raises for values that cannot be escaped (pids, references, funs).
+    "Macro": ARG,
 }
 # ... except these, which never raise for data.
-MODULE_WIDE_EXCEPT = frozenset({":ets.whereis", ":ets.info", ":ets.all"})
+MODULE_WIDE_EXCEPT = frozenset(
+    """
+    :ets.whereis :ets.info :ets.all
+    Module.concat Module.safe_concat Module.split
+    Process.sleep Process.get Process.put Process.delete Process.get_keys Process.whereis
+    Process.list Process.registered Process.monitor Process.demonitor Process.send_after
+    Process.cancel_timer Process.read_timer Process.exit Process.hibernate
+    """.split()
+)
+
+# :erlang is not covered as a whole (its BIFs raise ArgumentError for many bad inputs);
+# these of its functions never raise for data (only for a caller's type error).
+ERLANG_SAFE = frozenset(
+    [
+        ":erlang." + name
+        for name in """
+        system_time monotonic_time unique_integer time_offset timestamp now convert_time_unit
+        phash2 term_to_binary term_to_iovec self node nodes make_ref whereis is_process_alive
+        send_after start_timer cancel_timer read_timer monitor demonitor unlink spawn
+        spawn_link spawn_monitor spawn_opt memory statistics
+        atom_to_binary atom_to_list integer_to_binary integer_to_list float_to_binary
+        float_to_list list_to_binary iolist_to_binary iolist_size byte_size bit_size
+        tuple_to_list list_to_tuple tuple_size map_size length max min abs round trunc floor ceil
+        pid_to_list ref_to_list port_to_list fun_to_list crc32 adler32 md5 yield
+        get put erase get_keys module_loaded function_exported processes registered ports
+        localtime universaltime date system_info fun_info
+        """.split()
+    ]
+    + [
+        ":os." + name
+        for name in "system_time timestamp perf_counter getpid getenv cmd type find_executable".split()
+    ]
+)
 
 # -- Libraries -------------------------------------------------------------------------------
 REQ_ERRORS = (
@@ -285,8 +360,14 @@ FOREIGN_CODE = frozenset(
         "Code.compile_string",
         "Code.compile_quoted",
         "Code.compile_file",
+        "Code.load_file",
         "Kernel.apply",
         ":erlang.apply",
+        # Remote calls run arbitrary code on another node.
+        ":erpc.call",
+        ":erpc.multicall",
+        ":rpc.call",
+        ":rpc.multicall",
     }
 )
 
@@ -295,12 +376,12 @@ FOREIGN_CODE = frozenset(
 COMPLETE_MODULES = frozenset(
     """
     Access Agent Application Atom Base Bitwise Calendar Calendar.ISO Code Date DateTime
-    DynamicSupervisor Enum Exception File Float Function GenServer Integer IO Kernel Keyword
-    List Logger Map MapSet NaiveDateTime Node Path Port Process Range Regex Registry Stream
-    String StringIO Supervisor System Task Task.Supervisor Time Tuple URI Version Inspect
-    Macro Module Protocol Record
-    :erlang :ets :zlib :math :persistent_term :maps :lists :timer :os :binary :queue :unicode
-    :rand :gen_server :gen_statem :gen :sys :proc_lib :logger
+    DynamicSupervisor Enum Exception File Float Function GenServer Integer IO IO.ANSI Kernel
+    Keyword List Logger Map MapSet NaiveDateTime Node OptionParser PartitionSupervisor Path
+    Port Process Range Regex Registry Stream String StringIO Supervisor System Task
+    Task.Supervisor Time Tuple URI Version Inspect Protocol Record JSON
+    :persistent_term :maps :lists :timer :unicode :rand :gen_server :gen_statem :gen :sys
+    :proc_lib :logger :telemetry :code :inet :global :gen_event
     Jason HTTPoison Req Req.Request Finch Mint.HTTP Mint.HTTP1 Mint.HTTP2 Postgrex DBConnection
     Ecto.Changeset Ecto.Multi Ecto.Query
     """.split()
@@ -364,6 +445,15 @@ EXITS = frozenset(
         ":sys.resume",
         "Kernel.exit",
         ":erlang.exit/1",
+        ":gen_event.call",
+        ":gen_event.sync_notify",
+        ":gen_event.which_handlers",
+        ":gen_event.add_handler",
+        ":gen_event.delete_handler",
+        ":gen_event.stop",
+        ":global.send",
+        "PartitionSupervisor.which_children",
+        "PartitionSupervisor.count_children",
     }
 )
 

@@ -202,9 +202,10 @@ class NarrowRescue(Transform):
             [Edit.insert(var.end_byte, f" in {listed}")],
             safe=False,
         )
-        return ctx.finding(
-            var, f"{head}; the protected code is known to raise only {', '.join(wanted)}", fix
-        )
+        known = ", ".join(summary.raises)
+        above = [e for e in summary.raises if e not in wanted]
+        note = f" ({', '.join(above)} already rescued above)" if above else ""
+        return ctx.finding(var, f"{head}; the protected code is known to raise only {known}{note}", fix)
 
 
 def _catch_all(clauses: list[Node]) -> tuple[int, Node | None]:

@@ -3,7 +3,7 @@ defmodule Golden.NarrowRescue.LocalHelper do
     try do
       rows |> Enum.map(&parse_row/1) |> Enum.sum()
     rescue
-      _ in [FunctionClauseError, ArgumentError] -> 0
+      _ in [ArithmeticError, FunctionClauseError, ArgumentError] -> 0
     end
   end
 
