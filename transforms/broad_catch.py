@@ -175,9 +175,15 @@ class BroadCatch(Transform):
             [Edit(kind.start_byte, kind.end_byte, replacement)],
             safe=False,
         )
+        handled_note = []
+        if summary.raises:
+            handled_note.append("its exceptions are rescued above")
+        if summary.throws:
+            handled_note.append("its throws are caught above")
+        note = f" ({'; '.join(handled_note)})" if handled_note else ""
         return ctx.finding(
             span,
-            f"{head}; the protected code can only exit (through {label_list(summary.exits)})",
+            f"{head}; the protected code can only exit (through {label_list(summary.exits)}){note}",
             fix,
         )
 
