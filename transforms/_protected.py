@@ -272,13 +272,26 @@ def is_catch_all_var(node: Node) -> bool:
     return node.type == "identifier" and text_of(node) not in ("__MODULE__", "__ENV__", "__CALLER__")
 
 
-def escalates(body: Node | None) -> bool:
-    """The clause body re-raises, raises, exits or throws (anywhere in it)."""
+def escalates(body: Node | None, info: "ModuleInfo | None" = None) -> bool:
+    """The clause body re-raises, raises, exits or throws (anywhere in it, or in a function
+    of the same module that it calls, transitively)."""
     if body is None:
         return False
-    for n in walk(body):
-        if n.type == "call" and call_name(n) in ESCALATING:
-            return True
+    seen: set[str] = set()
+    stack = [body]
+    while stack:
+        for n in walk(stack.pop()):
+            if n.type != "call":
+                continue
+            name = call_name(n)
+            if name in ESCALATING:
+                return True
+            if info is not None and name in info.defs and name not in seen:
+                seen.add(name)
+                for d in info.defs[name]:
+                    b = def_body(d)
+                    if b is not None:
+                        stack.append(b)
     return False
 
 
@@ -388,7 +401,7 @@ class Analyzer:
         rest = [c for c in block.named_children if c.type in CLAUSE_BLOCKS]
         for child in rest:
             for clause in stab_clauses(child):
-                if escalates(clause_body(clause)):
+                if escalates(clause_body(clause), self.info):
                     continue  # what it catches goes on
                 pats = clause_patterns(clause)
                 if not pats:

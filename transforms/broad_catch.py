@@ -130,6 +130,8 @@ class BroadCatch(Transform):
             if key not in infos:
                 infos[key] = module_info(module, scope)
             info = infos[key]
+            if escalates(clause_body(clauses[index]), info):
+                continue
             if exemption(prot.owner, info) is not None:
                 continue
             summary = Analyzer(info, self._raisers, self._exits).summarize(prot.body)

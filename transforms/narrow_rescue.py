@@ -62,15 +62,20 @@ class NarrowRescue(Transform):
       the fix becomes available. An empty list declares a function that does not raise.
     - when nothing in the protected code is known to raise: the clause can only hide bugs;
     - when the catch-all is not the last clause (narrowing it would make the clauses after
-      it reachable).
+      it reachable);
+    - when the clauses before it already rescue everything the code is known to raise;
+    - when an alias of the module would redirect a name to insert (`alias MyApp.KeyError`).
 
     Not reported, because catching everything is the point or nothing is swallowed:
     - a clause whose body re-raises, raises, exits or throws (`reraise`, `raise`,
-      `:erlang.raise`, `exit`, `throw`), also after logging or emitting telemetry;
+      `:erlang.raise`, `exit`, `throw`, `Mix.raise`), also after logging or emitting
+      telemetry, or through a function of the same module that does;
     - protected code that runs a caller-supplied function or module (`fun.()`,
       `callback.(x)`, `apply(m, f, args)`, `mod.fun(x)`, `Enum.map(xs, fun)` with a
-      variable `fun`) or evaluates code (`Code.eval_*`): isolating foreign code is what
-      circuit breakers, health checks and event dispatchers are for;
+      variable `fun`), evaluates code (`Code.eval_*`), calls another node (`:erpc.call`)
+      or inspects a value with options that may say `safe: false`: isolating foreign code
+      is what circuit breakers, health checks and event dispatchers are for;
+    - code inside `quote`;
     - code in a telemetry handler: `handle_event/4`, a function of the module attached with
       `:telemetry.attach/4` or `attach_many/4`, or an anonymous function passed to them
       (telemetry detaches a handler that raises, so rescuing there is recommended);
@@ -156,6 +161,8 @@ class NarrowRescue(Transform):
             if key not in infos:
                 infos[key] = module_info(module, scope)
             info = infos[key]
+            if escalates(clause_body(clauses[index]), info):
+                continue
             if exemption(prot.owner, info) is not None:
                 continue
             summary = Analyzer(info, self._raisers).summarize(prot.body)

@@ -32,4 +32,15 @@ defmodule Golden.NarrowRescue.Reraise do
       e -> :erlang.raise(:error, e, __STACKTRACE__)
     end
   end
+
+  def via_helper(map) do
+    Map.fetch!(map, :key)
+  rescue
+    e -> report_and_reraise(e, __STACKTRACE__)
+  end
+
+  defp report_and_reraise(e, stacktrace) do
+    Logger.error("lookup failed: #{Exception.message(e)}")
+    reraise e, stacktrace
+  end
 end
