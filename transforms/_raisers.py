@@ -232,7 +232,7 @@ MODULE_WIDE: dict[str, tuple[str, ...]] = {
 MODULE_WIDE_EXCEPT = frozenset(
     """
     :ets.whereis :ets.info :ets.all
-    Module.concat Module.safe_concat Module.split
+    Module.concat
     Process.sleep Process.get Process.put Process.delete Process.get_keys Process.whereis
     Process.list Process.registered Process.monitor Process.demonitor Process.send_after
     Process.cancel_timer Process.read_timer Process.exit Process.hibernate
