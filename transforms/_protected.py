@@ -381,9 +381,12 @@ class Analyzer:
             # function counts as unresolved: never assume a partial summary is complete.
             self._def_cache[name] = Summary(unknown={f"{name} (recursive)": ""})
             s = Summary()
+            by_arity: dict[int, list[Node]] = {}
             for d in self.info.defs.get(name, []):
-                if _head_can_fail(d):
-                    s.raises.setdefault("FunctionClauseError", name)
+                by_arity.setdefault(len(def_params(d)), []).append(d)
+            if any(all(_head_can_fail(d) for d in group) for group in by_arity.values()):
+                s.raises.setdefault("FunctionClauseError", name)
+            for d in self.info.defs.get(name, []):
                 body = def_body(d)
                 if body is not None:
                     s.merge(self._direct(body))
@@ -446,7 +449,8 @@ class Analyzer:
             elif n.type == "binary_operator":
                 self._operator(n, root, s)
             elif n.type == "anonymous_function":
-                if any(_pattern_can_fail(clause_patterns(c)) for c in stab_clauses(n)):
+                clauses = stab_clauses(n)
+                if clauses and all(_fn_clause_can_fail(c) for c in clauses):
                     s.raises.setdefault("FunctionClauseError", "fn")
             elif n.type == "unary_operator" and operator(n) == "&":
                 local = _captured_local(n, self.info)
@@ -660,6 +664,13 @@ def _reraises_inner(call: Node, root: Node) -> bool:
             return True
         n = n.parent
     return False
+
+
+def _fn_clause_can_fail(clause: Node) -> bool:
+    """An `fn` clause that does not match every argument (a zero-arity clause matches)."""
+    if clause.child_by_field_name("left") is None:
+        return False
+    return _pattern_can_fail(clause_patterns(clause))
 
 
 def _pattern_can_fail(pats: list[Node] | None) -> bool:

@@ -122,7 +122,11 @@ class NarrowRescue(Transform):
     string, a missing file), not those a caller bug produces; it does not list database or
     connection errors of Ecto repositories (`DBConnection.ConnectionError`, `Postgrex.Error`),
     which propagate after the fix: add them through `raisers` if the code means to survive
-    them. The fix does not prove the listed exceptions are all the code expects: a function
+    them. Likewise a `nil` or a value of the wrong shape flowing from a lookup into a
+    function that does not accept it (`String.trim(nil)` raises FunctionClauseError,
+    `Map.get(nil, :k)` BadMapError) is treated as a bug and propagates after the fix; if the
+    code relied on the catch-all for that, add the exception to the list by hand. The fix
+    does not prove the listed exceptions are all the code expects: a function
     of another module that raises for bad data blocks the fix (it is unresolved) unless the
     `raisers` option declares it, but the table's view of library functions is only as
     good as the library versions it was written against (Elixir 1.14, Jason 1.4, Ecto 3,
