@@ -155,3 +155,86 @@ def test_documentation_sections(rule: str) -> None:
     for section in ("## What it does", "## Why", "## Example", "## Fix safety", "## Options"):
         assert section in doc
     assert "Unsafe" in doc
+
+
+def run_many(sources: dict[str, str], rule: str):
+    options = RunOptions(select=(rule,), fix=True)
+    results = api.run_sources({p: s.encode() for p, s in sources.items()}, options).results
+    assert [r.error for r in results if r.error] == []
+    return {r.path: r for r in results}
+
+
+def test_project_function_running_foreign_code_blocks_the_fix_but_still_reports() -> None:
+    results = run_many(
+        {
+            "lib/dispatcher.ex": """\
+defmodule Dispatcher do
+  def dispatch(handlers, event), do: Enum.each(handlers, fn h -> h.(event) end)
+end
+""",
+            "lib/user.ex": """\
+defmodule User do
+  def notify(handlers) do
+    Dispatcher.dispatch(handlers, :saved)
+  rescue
+    _ -> :ok
+  end
+end
+""",
+        },
+        "narrow-rescue",
+    )
+    user = results["lib/user.ex"]
+    assert user.fixed is None
+    (finding,) = user.findings
+    assert "h.() (via Dispatcher.dispatch/2) (runs code chosen at runtime)" in finding.message
+
+
+def test_project_facts_follow_private_helpers_and_cycles() -> None:
+    results = run_many(
+        {
+            "lib/a.ex": """\
+defmodule A do
+  def go(x), do: step(x)
+  defp step(0), do: B.back(0)
+  defp step(x), do: x |> Integer.to_string() |> String.to_existing_atom()
+end
+""",
+            "lib/b.ex": """\
+defmodule B do
+  def back(x), do: A.go(x + 1)
+
+  def safe(x) do
+    A.go(x)
+  rescue
+    _ -> nil
+  end
+end
+""",
+        },
+        "narrow-rescue",
+    )
+    assert "_ in ArgumentError ->" in fixed_text(results["lib/b.ex"])
+
+
+def test_broad_catch_resolves_a_client_api_in_another_file() -> None:
+    results = run_many(
+        {
+            "lib/cache.ex": """\
+defmodule Cache do
+  def get(key), do: GenServer.call(__MODULE__, {:get, key})
+end
+""",
+            "lib/page.ex": """\
+defmodule Page do
+  def title(id) do
+    Cache.get({:title, id})
+  catch
+    _, _ -> "untitled"
+  end
+end
+""",
+        },
+        "broad-catch",
+    )
+    assert ":exit, _ ->" in fixed_text(results["lib/page.ex"])

@@ -10,9 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
-from tree_sitter import Node
+from tree_sitter import Node, QueryCursor
 
 from otpfix.syntax import (
+    compile_query,
     block_expressions,
     call_args,
     call_name,
@@ -144,13 +145,23 @@ def module_info(module: Node | None, scope: Node | None = None) -> ModuleInfo:
         for n in walk(scope):
             if n.type == "call" and call_name(n) == "alias":
                 _read_alias(n, info)
-    for n in walk(body):
-        if n.type == "call" and _remote_name(n, info) in TELEMETRY_ATTACH:
+    for n in _telemetry_calls(body):
+        if _remote_name(n, info) in TELEMETRY_ATTACH:
             for arg in call_args(n):
                 local = _captured_local(arg, info)
                 if local:
                     info.telemetry_handlers.add(local)
     return info
+
+
+_TELEMETRY_QUERY = '(call target: (dot left: (atom) @m (#eq? @m ":telemetry"))) @c'
+
+
+def _telemetry_calls(node: Node) -> list[Node]:
+    if b":telemetry" not in (node.text or b""):
+        return []
+    cursor = QueryCursor(compile_query(_TELEMETRY_QUERY))
+    return cursor.captures(node).get("c", [])
 
 
 def _expand_module_text(text: str, info: ModuleInfo) -> str:
@@ -327,6 +338,9 @@ def exemption(owner: Node, info: ModuleInfo) -> str | None:
 # -- what the protected code can do -------------------------------------------------------------
 
 
+SUMMARY_FIELDS = ("raises", "unknown", "foreign", "exits", "throws", "locals", "remote")
+
+
 @dataclass
 class Summary:
     raises: dict[str, str] = field(default_factory=dict)  # exception -> first source
@@ -335,9 +349,12 @@ class Summary:
     exits: dict[str, None] = field(default_factory=dict)
     throws: dict[str, None] = field(default_factory=dict)
     locals: dict[str, None] = field(default_factory=dict)
+    # Unresolved remote calls that facts about other files of the project may resolve:
+    # label (as in `unknown`) -> "Module.fun".
+    remote: dict[str, str] = field(default_factory=dict)
 
     def merge(self, other: "Summary") -> None:
-        for attr in ("raises", "unknown", "foreign", "exits", "throws", "locals"):
+        for attr in SUMMARY_FIELDS:
             mine = getattr(self, attr)
             for k, v in getattr(other, attr).items():
                 mine.setdefault(k, v)
@@ -351,18 +368,22 @@ class Analyzer:
         info: ModuleInfo,
         raisers: Mapping[str, Iterable[str]] | None = None,
         exits: Iterable[str] = (),
+        project: Mapping[str, Mapping[str, Mapping[str, Any]]] | None = None,
     ) -> None:
         self.info = info
+        self.project = project or {}
         self.raisers = {k: tuple(v) for k, v in (raisers or {}).items()}
         self.user_exits = frozenset(exits)
         self.exits = self.user_exits | table.EXITS
         self._def_cache: dict[str, Summary] = {}
 
     # Public: the summary of `nodes`, following local functions transitively.
-    def summarize(self, nodes: Iterable[Node]) -> Summary:
+    def summarize(self, nodes: Iterable[Node], local_names: Iterable[str] = ()) -> Summary:
         total = Summary()
         for node in nodes:
             total.merge(self._direct(node))
+        for name in local_names:
+            total.locals.setdefault(name, None)
         seen: set[str] = set()
         queue = list(total.locals)
         while queue:
@@ -375,16 +396,68 @@ class Analyzer:
             queue.extend(n for n in s.locals if n not in seen)
         return total
 
+    def module_facts(self) -> dict[str, dict[str, Any]]:
+        """{function name: facts} for every def/defp of the module (for `collect`): what its
+        own clauses do, plus the names of the module's functions it calls (followed at
+        check time, only for the functions a protected body reaches)."""
+        out = {}
+        for name, defs in self.info.defs.items():
+            if not any(def_body(d) is not None for d in defs):
+                continue  # only bodiless heads: nothing to go on
+            direct = Summary()
+            if _clauses_can_fail(defs):
+                direct.raises.setdefault("FunctionClauseError", name)
+            for d in defs:
+                body = def_body(d)
+                if body is not None:
+                    direct.merge(self._direct(body))
+            out[name] = summary_to_facts(direct)
+        return out
+
+    def _project_call(self, module: str, fun: str, label: str, s: Summary) -> bool:
+        """Merge what the project's own `module.fun` does (facts from other files), following
+        the functions it calls in its module and in other modules of the project. False when
+        the project does not define it."""
+        if fun not in self.project.get(module, {}):
+            return False
+        seen = {(module, fun)}
+        queue = [(module, fun)]
+        while queue:
+            mod, name = queue.pop()
+            f = self.project[mod][name]
+            for k, v in f["raises"].items():
+                s.raises.setdefault(k, v)
+            for k in f["throws"]:
+                s.throws.setdefault(k, None)
+            for k in f["exits"]:
+                s.exits.setdefault(f"{k} (via {label})", None)
+            for k in f["foreign"]:
+                # Code chosen at runtime, reached through another module: not this try's
+                # evident purpose, so not an exemption; it blocks the fix.
+                s.unknown.setdefault(f"{k} (via {label})", "runs code chosen at runtime")
+            for local in f["locals"]:
+                if local in self.project[mod] and (mod, local) not in seen:
+                    seen.add((mod, local))
+                    queue.append((mod, local))
+            for unknown_label, reason in f["unknown"].items():
+                target = f["remote"].get(unknown_label)
+                if target is not None:
+                    t_mod, _, t_fun = target.rpartition(".")
+                    if t_fun in self.project.get(t_mod, {}):
+                        if (t_mod, t_fun) not in seen:
+                            seen.add((t_mod, t_fun))
+                            queue.append((t_mod, t_fun))
+                        continue
+                s.unknown.setdefault(f"{unknown_label} (via {label})", reason)
+        return True
+
     def _def_summary(self, name: str) -> Summary:
         if name not in self._def_cache:
             # While in progress (a nested `try` that calls back into this function), the
             # function counts as unresolved: never assume a partial summary is complete.
             self._def_cache[name] = Summary(unknown={f"{name} (recursive)": ""})
             s = Summary()
-            by_arity: dict[int, list[Node]] = {}
-            for d in self.info.defs.get(name, []):
-                by_arity.setdefault(len(def_params(d)), []).append(d)
-            if any(all(_head_can_fail(d) for d in group) for group in by_arity.values()):
+            if _clauses_can_fail(self.info.defs.get(name, [])):
                 s.raises.setdefault("FunctionClauseError", name)
             for d in self.info.defs.get(name, []):
                 body = def_body(d)
@@ -437,14 +510,15 @@ class Analyzer:
         while stack:
             n = stack.pop()
             if n.type == "call":
-                if call_name(n) == "quote":
+                name = call_name(n)
+                if name == "quote":
                     continue  # quoted code does not run here
-                if call_name(n) == "try":
+                if name == "try":
                     stack.extend(reversed(self._try(n, s)))
                     continue
                 parent = n.parent
                 if not (parent is not None and parent.type == "unary_operator" and operator(parent) == "@"):
-                    if not _reraises_inner(n, root):
+                    if not _reraises_inner(n, root, name):
                         self._call(n, s)
             elif n.type == "binary_operator":
                 self._operator(n, root, s)
@@ -464,7 +538,7 @@ class Analyzer:
             elif n.type == "bitstring" and not _in_pattern(n, root):
                 if any(c.type == "binary_operator" and operator(c) == "::" for c in n.named_children):
                     s.raises.setdefault("ArgumentError", "<<...>>")
-            stack.extend(reversed(n.children))
+            stack.extend(reversed(n.named_children))
         return s
 
     def _operator(self, n: Node, root: Node, s: Summary) -> None:
@@ -627,8 +701,9 @@ class Analyzer:
                 s.unknown.setdefault(label, "raises the database adapter's exception")
             elif fun in table.REPO:
                 self._add(table.REPO[fun], label, s)
-            else:
+            elif not self._project_call(module, fun, label, s):
                 s.unknown.setdefault(label, "")
+                s.remote.setdefault(label, full)
             return
         if kernel:
             if fun in table.KERNEL_NAMES:
@@ -637,7 +712,10 @@ class Analyzer:
             return
         if full in table.ERLANG_SAFE or module in table.COMPLETE_MODULES:
             return
+        if self._project_call(module, fun, label, s):
+            return
         s.unknown.setdefault(label, "")
+        s.remote.setdefault(label, full)
 
     @staticmethod
     def _add(excs: Iterable[str], label: str, s: Summary) -> None:
@@ -645,11 +723,10 @@ class Analyzer:
             s.raises.setdefault(e, label)
 
 
-def _reraises_inner(call: Node, root: Node) -> bool:
+def _reraises_inner(call: Node, root: Node, name: str | None) -> bool:
     """`reraise e, st`, `raise e` or `:erlang.raise(k, r, st)` in a rescue/catch clause of a
     try nested in the analysed code: it re-raises what that try caught from its own body,
     which the analysis already counted."""
-    name = call_name(call)
     if name in ("reraise", ":erlang.raise"):
         pass
     elif name == "raise":
@@ -678,6 +755,14 @@ def _pattern_can_fail(pats: list[Node] | None) -> bool:
     if pats is None:
         return True
     return any(p.type != "identifier" for p in pats)
+
+
+def _clauses_can_fail(defs: list[Node]) -> bool:
+    """Some arity of the function has no clause that matches every argument."""
+    by_arity: dict[int, list[Node]] = {}
+    for d in defs:
+        by_arity.setdefault(len(def_params(d)), []).append(d)
+    return any(all(_head_can_fail(d) for d in group) for group in by_arity.values())
 
 
 def _head_can_fail(d: Node) -> bool:
@@ -860,3 +945,59 @@ def options_raisers(options: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
             raise ValueError("option `raisers` must map \"Module.fun\" to a list of exception modules")
         out[key] = tuple(value)
     return out
+
+
+def summary_to_facts(summary: Summary) -> dict[str, Any]:
+    """A picklable, order-keeping form of a Summary (locals are already followed)."""
+    return {
+        "raises": dict(summary.raises),
+        "unknown": dict(summary.unknown),
+        "foreign": list(summary.foreign),
+        "exits": list(summary.exits),
+        "throws": list(summary.throws),
+        "remote": dict(summary.remote),
+        "locals": list(summary.locals),
+    }
+
+
+_DEFMODULE_QUERY = '(call target: (identifier) @k (#eq? @k "defmodule")) @m'
+
+
+def collect_module_facts(
+    root: Node, raisers: Mapping[str, Iterable[str]], exits: Iterable[str] = ()
+) -> dict[str, dict[str, dict[str, Any]]]:
+    """{full module name: {function: facts}} for every module defined in a file."""
+    out: dict[str, dict[str, dict[str, Any]]] = {}
+    cursor = QueryCursor(compile_query(_DEFMODULE_QUERY))
+    modules = sorted(cursor.captures(root).get("m", []), key=lambda n: n.start_byte)
+    for node in modules:
+        if in_quote(node):
+            continue
+        info = module_info(node)
+        if info.name is None:
+            continue
+        facts = Analyzer(info, raisers, exits).module_facts()
+        out.setdefault(info.name, {}).update(facts)
+    return out
+
+
+def merge_project(project: Mapping[str, Any]) -> dict[str, dict[str, dict[str, Any]]]:
+    """Facts of every file ({path: {module: {fun: facts}}}) as {module: {fun: facts}}; a
+    function defined in several files gets the union of their facts."""
+    merged: dict[str, dict[str, dict[str, Any]]] = {}
+    for path in sorted(project):
+        for module, funs in (project[path] or {}).items():
+            target = merged.setdefault(module, {})
+            for fun, facts in funs.items():
+                if fun not in target:
+                    target[fun] = facts
+                else:
+                    union = {k: (dict(v) if isinstance(v, dict) else list(v)) for k, v in target[fun].items()}
+                    for k, v in facts.items():
+                        if isinstance(v, dict):
+                            for kk, vv in v.items():
+                                union[k].setdefault(kk, vv)
+                        else:
+                            union[k] += [x for x in v if x not in union[k]]
+                    target[fun] = union
+    return merged

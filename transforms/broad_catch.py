@@ -11,6 +11,8 @@ from otpfix.transform import Context, Transform, make_fix
 from otpfix.types import Edit, Finding
 
 from ._protected import (
+    collect_module_facts,
+    merge_project,
     TRY_KEYWORDS,
     Analyzer,
     ModuleInfo,
@@ -43,7 +45,9 @@ class BroadCatch(Transform):
     (`GenServer.call`, `GenServer.stop`, `Task.await`, `Agent.get`/`update`/
     `get_and_update`, `:gen_statem.call`, `:gen_server.call`, `Supervisor` and
     `DynamicSupervisor` calls, `:sys.get_state`, `exit/1`; also reached through functions
-    of the same module, aliases and pipes), the fix narrows the clause to
+    of the same module or of other scanned files of the project (a client API such as
+    `MyApp.Cache.get/1` calling `GenServer.call`), aliases and pipes), the fix narrows the
+    clause to
     `catch :exit, reason ->`, keeping the reason pattern as written. When the clause body
     uses the kind variable, it is kept bound: `catch :exit = kind, reason ->`.
 
@@ -97,7 +101,8 @@ class BroadCatch(Transform):
     summary = "Narrow `catch kind, reason ->` catch-alls to `catch :exit, reason ->` around exiting calls"
     fixable = True
     skip_tests = True
-    needles = (b"catch",)
+    # `def`: files without a rescue still tell what their functions raise (collect).
+    needles = (b"catch", b"def")
     default_options: Mapping[str, Any] = {"exits": (), "raisers": {}}
 
     def __init__(self, options: Mapping[str, Any] | None = None) -> None:
@@ -108,7 +113,13 @@ class BroadCatch(Transform):
             raise ValueError("option `exits` must be a list of \"Module.fun\" names")
         self._exits = tuple(exits)
 
+    def collect(self, ctx: Context) -> Any:
+        """What each function of the file's modules raises, exits with or leaves unknown,
+        so that calls from other files resolve."""
+        return collect_module_facts(ctx.root, self._raisers, self._exits) or None
+
     def check(self, ctx: Context) -> Iterator[Finding]:
+        project = None
         infos: dict[tuple, ModuleInfo] = {}
         for block in ctx.captures("(catch_block) @c", "c"):
             if in_quote(block):
@@ -134,7 +145,9 @@ class BroadCatch(Transform):
                 continue
             if exemption(prot.owner, info) is not None:
                 continue
-            summary = Analyzer(info, self._raisers, self._exits).summarize(prot.body)
+            if project is None:
+                project = merge_project(ctx.project)
+            summary = Analyzer(info, self._raisers, self._exits, project).summarize(prot.body)
             if summary.foreign:
                 continue
             handled = _handled_kinds(clauses[:index], prot.block)

@@ -11,6 +11,8 @@ from otpfix.transform import Context, Transform, make_fix
 from otpfix.types import Edit, Finding
 
 from ._protected import (
+    collect_module_facts,
+    merge_project,
     TRY_KEYWORDS,
     Analyzer,
     ModuleInfo,
@@ -46,7 +48,10 @@ class NarrowRescue(Transform):
     catch-all clause, `/` (`ArithmeticError`), `map.field` (`KeyError`), and Jason, Ecto
     repositories (`Repo.get!` and friends on any module named `Repo` or `*.Repo`),
     HTTPoison, Req, Finch, Mint, DBConnection and Postgrex. Calls to functions of the same
-    module are followed. Aliases declared in the module (`alias Foo.Bar`,
+    module are followed, and so are calls to modules defined in other scanned files of the
+    project (what their functions raise is collected first; a function of another module
+    that runs code chosen at runtime makes the call unresolved rather than exempt).
+    Aliases declared in the module (`alias Foo.Bar`,
     `alias Foo.Bar, as: B`, `alias Foo.{Bar, Baz}`) resolve, and pipes count
     (`x |> Map.fetch!(:k)`).
 
@@ -137,14 +142,21 @@ class NarrowRescue(Transform):
     summary = "Narrow `rescue e ->` catch-alls to the exceptions the protected code is known to raise"
     fixable = True
     skip_tests = True
-    needles = (b"rescue",)
+    # `def`: files without a rescue still tell what their functions raise (collect).
+    needles = (b"rescue", b"def")
     default_options: Mapping[str, Any] = {"raisers": {}}
 
     def __init__(self, options: Mapping[str, Any] | None = None) -> None:
         super().__init__(options)
         self._raisers = options_raisers(self.options)
 
+    def collect(self, ctx: Context) -> Any:
+        """What each function of the file's modules raises, exits with or leaves unknown,
+        so that calls from other files resolve."""
+        return collect_module_facts(ctx.root, self._raisers) or None
+
     def check(self, ctx: Context) -> Iterator[Finding]:
+        project = None
         infos: dict[tuple, ModuleInfo] = {}
         for block in ctx.captures("(rescue_block) @r", "r"):
             if in_quote(block):
@@ -169,7 +181,9 @@ class NarrowRescue(Transform):
                 continue
             if exemption(prot.owner, info) is not None:
                 continue
-            summary = Analyzer(info, self._raisers).summarize(prot.body)
+            if project is None:
+                project = merge_project(ctx.project)
+            summary = Analyzer(info, self._raisers, project=project).summarize(prot.body)
             if summary.foreign:
                 continue
             yield self._finding(ctx, clauses, index, var, summary, info)
