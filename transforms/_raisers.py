@@ -296,11 +296,14 @@ LIBRARIES: dict[str, tuple[str, ...]] = {
     },
     **{
         f"Postgrex.{name}": DB_CHECKOUT
-        for name in "query prepare execute prepare_execute close transaction stream".split()
+        for name in "query prepare execute prepare_execute close".split()
     },
+    # A failed commit and an enumerated stream raise the database error itself.
+    "Postgrex.transaction": ("Postgrex.Error",) + DB_CHECKOUT,
+    "Postgrex.stream": ("Postgrex.Error",) + DB_CHECKOUT,
     **{
         f"DBConnection.{name}": DB_CHECKOUT
-        for name in "prepare execute prepare_execute close transaction run stream prepare_stream".split()
+        for name in "prepare execute prepare_execute close run".split()
     },
     "Ecto.Changeset.apply_action!": ("Ecto.InvalidChangesetError",),
 }
@@ -312,6 +315,9 @@ ADAPTER_SPECIFIC: dict[str, str] = {
     "DBConnection.execute!": "raises the database adapter's exception",
     "DBConnection.prepare_execute!": "raises the database adapter's exception",
     "DBConnection.close!": "raises the database adapter's exception",
+    "DBConnection.transaction": "raises the database adapter's exception on a failed commit",
+    "DBConnection.stream": "raises the database adapter's exception when enumerated",
+    "DBConnection.prepare_stream": "raises the database adapter's exception when enumerated",
 }
 
 # Ecto repositories: any module named `Repo` or `*.Repo` (after alias expansion). Only these
