@@ -154,6 +154,16 @@ def module_info(module: Node | None, scope: Node | None = None) -> ModuleInfo:
     return info
 
 
+_DIRECT_QUERY = """
+(call) @call
+(binary_operator operator: "=") @match
+(binary_operator operator: "/") @div
+(anonymous_function) @fn
+(unary_operator operator: "@") @attr
+(unary_operator operator: "&") @amp
+(bitstring) @bits
+"""
+
 _TELEMETRY_QUERY = '(call target: (dot left: (atom) @m (#eq? @m ":telemetry"))) @c'
 
 
@@ -503,30 +513,45 @@ class Analyzer:
         s.merge(inner)
         return rest
 
-    # One subtree, local calls recorded but not followed.
+    # One subtree, local calls recorded but not followed. The nodes that matter are found by
+    # one query (in C), then visited in document order, parents first.
     def _direct(self, root: Node) -> Summary:
         s = Summary()
-        stack = [root]
-        while stack:
-            n = stack.pop()
-            if n.type == "call":
+        captures = QueryCursor(compile_query(_DIRECT_QUERY)).captures(root)
+        items = sorted(
+            ((n, kind) for kind, nodes in captures.items() for n in nodes),
+            key=lambda item: (item[0].start_byte, -item[0].end_byte),
+        )
+        skipped: list[tuple[int, int]] = []  # ranges handled elsewhere or not run
+        for n, kind in items:
+            start, end = n.start_byte, n.end_byte
+            if skipped:
+                skipped = [r for r in skipped if r[1] > start]
+                if any(a <= start and end <= b for a, b in skipped):
+                    continue
+            if kind == "call":
                 name = call_name(n)
                 if name == "quote":
-                    continue  # quoted code does not run here
-                if name == "try":
-                    stack.extend(reversed(self._try(n, s)))
+                    skipped.append((start, end))  # quoted code does not run here
                     continue
-                parent = n.parent
-                if not (parent is not None and parent.type == "unary_operator" and operator(parent) == "@"):
-                    if not _reraises_inner(n, root, name):
-                        self._call(n, s)
-            elif n.type == "binary_operator":
+                if name == "try":
+                    block = do_block(n)
+                    if block is not None:
+                        # its body is summarised by _try; its clauses are visited here
+                        skipped.extend((e.start_byte, e.end_byte) for e in block_expressions(block))
+                    self._try(n, s)
+                    continue
+                if not _reraises_inner(n, root, name):
+                    self._call(n, s)
+            elif kind == "match" or kind == "div":
                 self._operator(n, root, s)
-            elif n.type == "anonymous_function":
+            elif kind == "fn":
                 clauses = stab_clauses(n)
                 if clauses and all(_fn_clause_can_fail(c) for c in clauses):
                     s.raises.setdefault("FunctionClauseError", "fn")
-            elif n.type == "unary_operator" and operator(n) == "&":
+            elif kind == "attr":
+                skipped.append((start, end))  # a module attribute: read at compile time
+            elif kind == "amp":
                 local = _captured_local(n, self.info)
                 if local and _is_plain_capture(n):
                     arity = _capture_arity(n)
@@ -535,10 +560,9 @@ class Analyzer:
                     else:
                         label = f"{local}/{arity if arity is not None else '?'}"
                         self._remote(f"Kernel.{local}", "Kernel", local, arity or 0, label, n, s, kernel=True)
-            elif n.type == "bitstring" and not _in_pattern(n, root):
+            elif kind == "bits" and not _in_pattern(n, root):
                 if any(c.type == "binary_operator" and operator(c) == "::" for c in n.named_children):
                     s.raises.setdefault("ArgumentError", "<<...>>")
-            stack.extend(reversed(n.named_children))
         return s
 
     def _operator(self, n: Node, root: Node, s: Summary) -> None:
