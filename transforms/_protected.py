@@ -987,6 +987,19 @@ def summary_to_facts(summary: Summary) -> dict[str, Any]:
 _DEFMODULE_QUERY = '(call target: (identifier) @k (#eq? @k "defmodule")) @m'
 
 
+def shared_module_facts(
+    source: Any, raisers: Mapping[str, Iterable[str]], exits: Iterable[str] = ()
+) -> dict[str, dict[str, dict[str, Any]]]:
+    """`collect_module_facts` for a parsed file, computed once per file and options: both
+    rules collect the same facts, and the engine hands them the same Source object. The
+    result is read-only."""
+    key = (tuple(sorted((k, tuple(v)) for k, v in raisers.items())), tuple(exits))
+    memo = source.__dict__.setdefault("_otpfix_protected_facts", {})
+    if key not in memo:
+        memo[key] = collect_module_facts(source.root, raisers, exits)
+    return memo[key]
+
+
 def collect_module_facts(
     root: Node, raisers: Mapping[str, Iterable[str]], exits: Iterable[str] = ()
 ) -> dict[str, dict[str, dict[str, Any]]]:

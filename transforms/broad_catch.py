@@ -11,7 +11,7 @@ from otpfix.transform import Context, Transform, make_fix
 from otpfix.types import Edit, Finding
 
 from ._protected import (
-    collect_module_facts,
+    shared_module_facts,
     merge_project,
     TRY_KEYWORDS,
     Analyzer,
@@ -116,7 +116,7 @@ class BroadCatch(Transform):
     def collect(self, ctx: Context) -> Any:
         """What each function of the file's modules raises, exits with or leaves unknown,
         so that calls from other files resolve."""
-        return collect_module_facts(ctx.root, self._raisers, self._exits) or None
+        return shared_module_facts(ctx.source, self._raisers, self._exits) or None
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         project = None

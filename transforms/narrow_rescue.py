@@ -11,7 +11,7 @@ from otpfix.transform import Context, Transform, make_fix
 from otpfix.types import Edit, Finding
 
 from ._protected import (
-    collect_module_facts,
+    shared_module_facts,
     merge_project,
     TRY_KEYWORDS,
     Analyzer,
@@ -153,7 +153,7 @@ class NarrowRescue(Transform):
     def collect(self, ctx: Context) -> Any:
         """What each function of the file's modules raises, exits with or leaves unknown,
         so that calls from other files resolve."""
-        return collect_module_facts(ctx.root, self._raisers) or None
+        return shared_module_facts(ctx.source, self._raisers) or None
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         project = None
