@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from dataclasses import replace
 from enum import Enum
 from typing import List, Optional
 
@@ -140,17 +141,30 @@ def scan(
         _err("otpfix: error: --prune-baseline needs --baseline FILE (or `baseline` in .otpfix.toml)")
         raise typer.Exit(report.EXIT_ERROR)
     run = _run(paths, options)
+    stale = None
     if write_baseline:
-        entries = baseline.entries_of(run.results)
-        baseline.write(write_baseline, entries)
+        entries = baseline.entries_of(run.results, baseline.base_dir_of(write_baseline))
+        try:
+            baseline.write(write_baseline, entries)
+        except OSError as exc:
+            _err(f"otpfix: error: cannot write baseline {write_baseline}: {exc.strerror or exc}")
+            raise typer.Exit(report.EXIT_ERROR)
         _err(f"wrote {len(entries)} finding{'s' * (len(entries) != 1)} to {write_baseline}")
+        if run.errors:
+            _err(f"note: {len(run.errors)} file(s) could not be processed; their findings are not in the baseline")
     if baseline_file:
         try:
-            outcome = baseline.apply(run.results, baseline.load(baseline_file))
+            outcome = baseline.apply(
+                run.results,
+                baseline.load(baseline_file),
+                baseline.base_dir_of(baseline_file),
+                [r.id for r in run.rules],
+            )
         except baseline.BaselineError as exc:
             _err(f"otpfix: error: {exc}")
             raise typer.Exit(report.EXIT_ERROR)
         run.results = outcome.results
+        stale = len(outcome.stale)
         if outcome.stale:
             if prune_baseline:
                 baseline.write(baseline_file, outcome.kept)
@@ -161,7 +175,7 @@ def scan(
                     f"in {baseline_file} (run with --prune-baseline to drop them)"
                 )
     if format is Format.json:
-        sys.stdout.write(report.render_json(run.results, baseline=bool(baseline_file)))
+        sys.stdout.write(report.render_json(run.results, baseline=bool(baseline_file), stale=stale))
     else:
         sys.stdout.write(report.render_text(run.results))
         _err(report.summary(run.results))
@@ -231,14 +245,21 @@ def _fix_interactively(paths, options: RunOptions, verify: bool) -> None:
         except EOFError:
             return "q"
 
-    outcome = review(run.results, ask, console, safe_only=options.safe_only)
-    run.results = outcome.results
-    for note in outcome.notes:
-        _err(note)
-    if outcome.quit and outcome.accepted:
-        if ask(f"Write the {outcome.accepted} accepted fix(es)? [y/N]: ").strip().lower() != "y":
+    decisions = review(run.results, ask, console, safe_only=options.safe_only)
+    if decisions.ambiguous:
+        _err(
+            f"note: {decisions.ambiguous} fix(es) were both accepted and rejected for identical code "
+            "in the same function; those are left alone"
+        )
+    accept = decisions.accept
+    if decisions.quit and accept:
+        if ask(f"Write the {len(accept)} accepted fix(es)? [y/N]: ").strip().lower() != "y":
             _err("nothing written.")
             raise typer.Exit(report.EXIT_OK)
+    if not accept:
+        _err("nothing to write.")
+        raise typer.Exit(report.EXIT_ERROR if run.errors else report.EXIT_OK)
+    run = _run(paths, replace(options, fix=True, accept=accept))
     if verify:
         _verify(run)
     _write_and_report(run, interactive=True)
