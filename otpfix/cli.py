@@ -10,7 +10,7 @@ from typing import List, Optional
 import typer
 
 from . import __version__, api, registry, report
-from .diff import run_diff
+from .diff import find_patch_root, patch_paths, run_diff, summarize
 from .types import RunOptions
 
 app = typer.Typer(
@@ -97,12 +97,36 @@ def diff(
     select: Optional[List[str]] = SelectOpt,
     ignore: Optional[List[str]] = IgnoreOpt,
     safe_only: bool = SafeOnlyOpt,
+    output: Optional[str] = typer.Option(
+        None, "--output", "-o", metavar="FILE",
+        help="Write the patch to FILE instead of stdout (empty when nothing changes).",
+    ),
 ) -> None:
-    """Print the fixes as a unified diff; write nothing. Exit 0: no change, 1: diff, 2: errors."""
+    """Print the fixes as a unified diff; change no source file. Exit 0: no change, 1: diff, 2: errors.
+
+    Paths in the patch are relative to the git repository root (else to the current
+    directory): apply it from there with `git apply` or `patch -p1`."""
     run = _run(paths, _options(select, ignore, fix=True, safe_only=safe_only))
-    sys.stdout.write(run_diff(run.results))
+    patch = run_diff(run.results, patch_paths(run.fs_paths, find_patch_root()))
+    data = patch.encode("utf-8")
+    if output is not None:
+        try:
+            with open(output, "wb") as fh:
+                fh.write(data)
+        except OSError as exc:
+            _err(f"otpfix: error: cannot write {output}: {exc.strerror or exc}")
+            raise typer.Exit(report.EXIT_ERROR)
+    else:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
     _print_notes(run)
     _print_errors(run)
+    where = f" written to {output}" if output is not None else ""
+    if patch:
+        _err(f"patch{where}: {summarize(patch)}")
+    else:
+        _err(f"no changes{'; empty patch' + where if output is not None else ''}")
     raise typer.Exit(report.diff_exit_code(run.results))
 
 
@@ -112,8 +136,34 @@ def fix(
     select: Optional[List[str]] = SelectOpt,
     ignore: Optional[List[str]] = IgnoreOpt,
     safe_only: bool = SafeOnlyOpt,
+    branch: Optional[str] = typer.Option(
+        None, "--branch", metavar="NAME",
+        help="Do not touch the files: commit the fixes on a new branch NAME, one commit per rule.",
+    ),
+    repo: Optional[str] = typer.Option(
+        None, "--repo", metavar="DIR", help="With --branch: the repository (default: the one holding PATH)."
+    ),
+    base: Optional[str] = typer.Option(
+        None, "--base", metavar="REV", help="With --branch: start from REV instead of HEAD."
+    ),
+    force: bool = typer.Option(False, "--force", help="With --branch: replace an existing branch NAME."),
+    pr_body: Optional[str] = typer.Option(
+        None, "--pr-body", metavar="FILE", help="With --branch: write a Markdown review summary to FILE."
+    ),
 ) -> None:
-    """Apply fixes in place. Exit 0: nothing left, 1: findings remain unfixed, 2: errors."""
+    """Apply fixes in place. Exit 0: nothing left, 1: findings remain unfixed, 2: errors.
+
+    With --branch NAME: leave the working tree alone and commit the fixes of the committed
+    content on a new branch. Exit 0: branch created or nothing to fix, 2: refused or errors."""
+    if branch is None:
+        given = [flag for flag, value in (("--repo", repo), ("--base", base), ("--force", force),
+                                          ("--pr-body", pr_body)) if value]
+        if given:
+            _err(f"otpfix: error: {', '.join(given)} only work together with --branch NAME")
+            raise typer.Exit(report.EXIT_ERROR)
+    else:
+        options = _options(select, ignore, fix=True, safe_only=safe_only)
+        raise typer.Exit(_fix_branch(branch, paths, options, repo, base, force, pr_body))
     run = _run(paths, _options(select, ignore, fix=True, safe_only=safe_only))
     written = api.write_changes(run)
     for r in written:
@@ -127,6 +177,37 @@ def fix(
     remaining = sum(len(r.remaining) for r in run.results)
     _err(f"{len(written)} file{'s' * (len(written) != 1)} fixed; {remaining} finding{'s' * (remaining != 1)} left.")
     raise typer.Exit(report.fix_exit_code(run.results))
+
+
+def _fix_branch(branch, paths, options, repo, base, force, pr_body) -> int:
+    from . import gitbranch
+
+    try:
+        with gitbranch.interrupts_as_keyboard_interrupt():
+            result = gitbranch.create_fix_branch(
+                branch, paths, options, repo_dir=repo, base=base, force=force
+            )
+    except (gitbranch.BranchError, registry.RegistryError) as exc:
+        _err(f"otpfix: error: {exc}")
+        return report.EXIT_ERROR
+    for line in gitbranch.render_report(result):
+        _err(line)
+    for path, note in result.notes:
+        _err(f"{path}: {note}")
+    for path, message in result.errors:
+        _err(f"{path}: error: {message}")
+    code = report.EXIT_ERROR if result.errors else report.EXIT_OK
+    if pr_body is not None:
+        if not result.created:
+            _err(f"--pr-body: {pr_body} not written (no branch was created)")
+        else:
+            try:
+                gitbranch.write_text_atomic(pr_body, gitbranch.render_pr_body(result))
+                _err(f"review summary written to {pr_body}")
+            except OSError as exc:
+                _err(f"otpfix: error: cannot write {pr_body}: {exc.strerror or exc}")
+                code = report.EXIT_ERROR
+    return code
 
 
 @app.command()

@@ -1,0 +1,820 @@
+"""Branch mode: `otpfix fix --branch NAME` turns findings into a branch, one commit per rule.
+
+How it works (and why the user's checkout is never touched):
+- The fixes are computed from the *committed* content of the base revision (HEAD, or
+  `--base REV`): the engine reads the blobs, exactly the bytes git stores. With
+  `core.autocrlf` or `eol` attributes the blobs hold LF while the working tree holds CRLF;
+  fixing the blobs and committing the result keeps the repository's normalised form, and
+  git converts the new lines on checkout like any other line.
+- Rules run one at a time in id order (the registry's order), each on the content the
+  previous rule's commit produced, so every commit is exactly one rule's change.
+- Commits are built from objects only: new blobs, the trees on the path to each changed
+  file (siblings and unchanged subtrees are reused byte for byte), and a commit object,
+  all written through gitpython's object database. No index file, no worktree, no
+  checkout: the working tree, the index, HEAD, the current branch and the stash are not
+  read for writing at all.
+- The branch ref is written last, with one `git update-ref` that checks the old value
+  (absent, or the value seen at the start with --force). An interruption before that
+  point leaves no branch, only unreachable objects that `git gc` removes; after it, the
+  branch is complete.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import os
+import re
+import signal
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Iterator, Mapping, Sequence
+
+from . import __version__, api, registry
+from .diff import quote_path
+from .files import ELIXIR_SUFFIXES, SKIP_DIRS
+from .types import Applicability, FileResult, Finding, RunOptions
+
+#: "under 72 characters"
+SUBJECT_MAX = 71
+ZERO_SHA = "0" * 40
+_STOPWORDS = frozenset(
+    "a an the in on of to for and or with at by from into as when where that which".split()
+)
+
+
+class BranchError(Exception):
+    """A refusal or failure with a one-line (or short) message for the user; exit code 2."""
+
+    exit_code = 2
+
+
+# -- results -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FileChange:
+    path: str
+    fixed: int  # fixes of the rule applied in this file
+    left: int  # findings of the rule still reported in this file after its commit
+
+
+@dataclass(frozen=True)
+class RuleCommit:
+    rule: str
+    summary: str
+    sha: str
+    subject: str
+    message: str
+    files: tuple[FileChange, ...]
+    applicability: str  # "safe", "unsafe" or "safe and unsafe"
+
+    @property
+    def fixed(self) -> int:
+        return sum(f.fixed for f in self.files)
+
+
+@dataclass(frozen=True)
+class DirtyState:
+    modified: int
+    untracked: int
+
+
+@dataclass
+class BranchResult:
+    branch: str
+    base_sha: str
+    base_label: str  # how the base was named: "main", "HEAD (detached)", "v1.2"
+    files_scanned: int = 0
+    commits: list[RuleCommit] = field(default_factory=list)
+    created: bool = False
+    replaced: str | None = None  # previous tip when --force replaced an existing branch
+    errors: list[tuple[str, str]] = field(default_factory=list)  # (path, message)
+    notes: list[tuple[str, str]] = field(default_factory=list)  # (path, note)
+    warnings: list[str] = field(default_factory=list)
+    remaining: list[Finding] = field(default_factory=list)
+    dirty: DirtyState | None = None
+
+    @property
+    def tip(self) -> str | None:
+        return self.commits[-1].sha if self.commits else None
+
+
+# -- small helpers -------------------------------------------------------------------------
+
+
+def commit_subject(rule_id: str, summary: str) -> str:
+    """`otpfix: <rule-id>: <summary>`, the summary shortened at a word boundary (with
+    "...") so that the subject stays under 72 characters."""
+    summary = " ".join(summary.split()).rstrip(".")
+    prefix = f"otpfix: {rule_id}: "
+    if len(prefix) + len(summary) <= SUBJECT_MAX:
+        return prefix + summary
+    budget = SUBJECT_MAX - len(prefix) - len("...")
+    kept: list[str] = []
+    for word in summary.split(" "):
+        if len(" ".join(kept + [word])) > budget:
+            break
+        kept.append(word)
+    while kept and kept[-1].lower().strip(",;:") in _STOPWORDS:
+        kept.pop()
+    text = " ".join(kept).rstrip(",;:")
+    if not text:
+        return f"otpfix: {rule_id}"
+    return prefix + text + "..."
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'s' * (n != 1)}"
+
+
+def commit_message(rule: type, changes: Sequence[FileChange], applicability: str) -> tuple[str, str]:
+    """(subject, full message) of the commit for one rule."""
+    subject = commit_subject(rule.id, rule.summary)
+    fixed = sum(c.fixed for c in changes)
+    lines = [
+        subject,
+        "",
+        rule.summary.rstrip(".") + ".",
+        "",
+        f"{_plural(fixed, 'finding')} fixed in {_plural(len(changes), 'file')} "
+        f"({applicability} fixes; see `otpfix explain {rule.id}`):",
+    ]
+    for c in changes:
+        line = f"- {quote_path(c.path)}: {c.fixed}"
+        if c.left:
+            line += f" ({c.left} more left unfixed)"
+        lines.append(line)
+    lines += ["", f"Otpfix-Rule: {rule.id}", f"Otpfix-Version: {__version__}", ""]
+    return subject, "\n".join(lines)
+
+
+def review_notes(rule: type) -> str:
+    """What a reviewer must check for a rule: its documented `## Fix safety` section (and a
+    `## Review` section when the rule has one), from the text `otpfix explain` prints."""
+    sections = _doc_sections(rule.documentation())
+    parts = [sections[k] for k in ("fix safety", "review") if sections.get(k)]
+    return "\n\n".join(parts).strip()
+
+
+def _doc_sections(doc: str) -> dict[str, str]:
+    out: dict[str, list[str]] = {}
+    current: list[str] | None = None
+    for line in doc.splitlines():
+        m = re.match(r"^##\s+(.*?)\s*$", line)
+        if m:
+            current = out.setdefault(m.group(1).lower(), [])
+            continue
+        if current is not None:
+            current.append(line)
+    return {k: "\n".join(v).strip() for k, v in out.items()}
+
+
+# -- raw git objects -----------------------------------------------------------------------
+
+Entry = tuple[bytes, bytes, bytes]  # (mode, name, 20-byte sha) exactly as stored
+
+
+def _parse_tree(data: bytes) -> list[Entry]:
+    entries: list[Entry] = []
+    i = 0
+    while i < len(data):
+        sp = data.index(b" ", i)
+        nul = data.index(b"\0", sp)
+        entries.append((data[i:sp], data[sp + 1 : nul], data[nul + 1 : nul + 21]))
+        i = nul + 21
+    return entries
+
+
+def _is_tree(mode: bytes) -> bool:
+    return mode == b"40000" or mode == b"040000"
+
+
+def _is_regular_file(mode: bytes) -> bool:
+    return mode.startswith(b"100")
+
+
+class ObjectStore:
+    """Reading and writing raw objects through gitpython's object database."""
+
+    def __init__(self, repo) -> None:
+        self.repo = repo
+
+    def read(self, binsha: bytes) -> tuple[str, bytes]:
+        stream = self.repo.odb.stream(binsha)
+        kind = stream.type.decode() if isinstance(stream.type, bytes) else stream.type
+        return kind, stream.read()
+
+    def size(self, binsha: bytes) -> int:
+        return self.repo.odb.info(binsha).size
+
+    def tree(self, binsha: bytes) -> list[Entry]:
+        kind, data = self.read(binsha)
+        if kind != "tree":
+            raise BranchError(f"object {binsha.hex()} is a {kind}, expected a tree")
+        return _parse_tree(data)
+
+    def write(self, kind: str, data: bytes) -> bytes:
+        from gitdb import IStream
+
+        return self.repo.odb.store(IStream(kind, len(data), io.BytesIO(data))).binsha
+
+    def rewrite_tree(self, tree: bytes, changes: Mapping[tuple[bytes, ...], bytes]) -> bytes:
+        """A copy of `tree` where the blob at each path (tuple of names) gets a new sha.
+
+        Only existing entries change (same mode, same name, same order), so the tree stays
+        canonically sorted; every other entry is copied byte for byte."""
+        by_name: dict[bytes, dict[tuple[bytes, ...], bytes]] = {}
+        for parts, sha in changes.items():
+            by_name.setdefault(parts[0], {})[parts[1:]] = sha
+        out = bytearray()
+        for mode, name, sha in self.tree(tree):
+            sub = by_name.pop(name, None)
+            if sub is not None:
+                if () in sub:
+                    if not _is_regular_file(mode):
+                        raise BranchError(f"{os.fsdecode(name)}: not a regular file in the tree")
+                    sha = sub[()]
+                elif _is_tree(mode):
+                    sha = self.rewrite_tree(sha, sub)
+                else:
+                    raise BranchError(f"{os.fsdecode(name)}: not a directory in the tree")
+            out += mode + b" " + name + b"\0" + sha
+        if by_name:
+            missing = ", ".join(os.fsdecode(n) for n in by_name)
+            raise BranchError(f"internal error: {missing} not found in tree {tree.hex()}")
+        return self.write("tree", bytes(out))
+
+
+# -- repository, revisions, identity -----------------------------------------------------
+
+
+def open_repo(start: str):
+    """The repository whose working tree holds `start`; BranchError with a clear message
+    for a missing path, a non-repository, a bare repository or a SHA-256 repository."""
+    import git
+
+    if not os.path.exists(start):
+        raise BranchError(f"{start}: no such file or directory")
+    probe = start if os.path.isdir(start) else os.path.dirname(os.path.abspath(start))
+    try:
+        repo = git.Repo(probe, search_parent_directories=True)
+    except git.InvalidGitRepositoryError:
+        raise BranchError(
+            f"{start} is not inside a git repository; --branch needs one "
+            "(use `otpfix fix` without --branch to edit files in place, or --repo DIR)"
+        ) from None
+    except git.NoSuchPathError:
+        raise BranchError(f"{start}: no such file or directory") from None
+    except git.GitCommandNotFound:
+        raise BranchError("git is not installed (or not on PATH); --branch needs it") from None
+    if repo.bare:
+        repo.close()
+        raise BranchError(
+            f"{repo.git_dir} is a bare repository: --branch works in a repository with a "
+            "working tree (run it in a clone)"
+        )
+    fmt = _config(repo, "extensions.objectformat")
+    if fmt and fmt.lower() != "sha1":
+        repo.close()
+        raise BranchError(f"repositories with object format {fmt} are not supported by --branch")
+    return repo
+
+
+def _config(repo, key: str) -> str | None:
+    import git
+
+    try:
+        value = repo.git.config("--get", key)
+    except git.GitCommandError:
+        return None
+    return value or None
+
+
+def identity(repo, role: str) -> tuple[str, str]:
+    """(name, email) for `role` ("author" or "committer") the way git resolves them from
+    the environment and the configuration (GIT_<ROLE>_NAME, <role>.name, user.name, ...),
+    without git's guesses from the host name. BranchError when none is set."""
+    env = os.environ
+    upper = role.upper()
+    name = env.get(f"GIT_{upper}_NAME") or _config(repo, f"{role}.name") or _config(repo, "user.name")
+    email = (
+        env.get(f"GIT_{upper}_EMAIL")
+        or _config(repo, f"{role}.email")
+        or _config(repo, "user.email")
+        or env.get("EMAIL")
+    )
+    missing = [what for what, value in (("user.name", name), ("user.email", email)) if not value]
+    if missing:
+        raise BranchError(
+            f"no git identity for the {role} of the commits ({' and '.join(missing)} not set). "
+            'Set it with `git config user.name "Your Name"` and '
+            "`git config user.email you@example.com` (add --global for every repository)"
+        )
+    return name, email  # type: ignore[return-value]
+
+
+def resolve_base(repo, base: str | None) -> tuple[str, str]:
+    """(commit sha, label) of the base revision. BranchError for an unborn branch or an
+    unknown revision."""
+    import git
+
+    if base is None:
+        try:
+            sha = repo.git.rev_parse("--verify", "--quiet", "HEAD^{commit}")
+        except git.GitCommandError:
+            sha = ""
+        if not sha:
+            try:
+                ref = repo.git.symbolic_ref("--short", "HEAD")
+            except git.GitCommandError:
+                ref = "HEAD"
+            raise BranchError(
+                f"the current branch {ref!r} has no commits yet: --branch builds from "
+                "committed content (make a first commit, or name a revision with --base REV)"
+            )
+        if repo.head.is_detached:
+            return sha, f"HEAD (detached at {sha[:12]})"
+        return sha, repo.head.ref.name
+    if base.startswith("-"):
+        raise BranchError(f"--base {base!r}: not a revision")
+    try:
+        sha = repo.git.rev_parse("--verify", "--quiet", "--end-of-options", f"{base}^{{commit}}")
+    except git.GitCommandError:
+        sha = ""
+    if not sha:
+        raise BranchError(f"--base {base!r}: unknown revision (or not a commit)")
+    return sha, base
+
+
+def check_branch_name(repo, name: str) -> None:
+    import git
+
+    bad = not name or name.startswith("-") or name == "HEAD" or "@{" in name
+    if not bad:
+        try:
+            repo.git.check_ref_format(f"refs/heads/{name}")
+        except git.GitCommandError:
+            bad = True
+    if bad:
+        raise BranchError(f"{name!r} is not a valid branch name (see `git check-ref-format`)")
+
+
+def branch_tip(repo, name: str) -> str | None:
+    import git
+
+    try:
+        return repo.git.rev_parse("--verify", "--quiet", f"refs/heads/{name}") or None
+    except git.GitCommandError:
+        return None
+
+
+def checked_out_in(repo, name: str) -> str | None:
+    """The worktree path where branch `name` is checked out, if any."""
+    import git
+
+    try:
+        listing = repo.git.worktree("list", "--porcelain")
+    except git.GitCommandError:
+        listing = ""
+    path = None
+    for line in listing.splitlines():
+        if line.startswith("worktree "):
+            path = line[len("worktree ") :]
+        elif line == f"branch refs/heads/{name}":
+            return path or "?"
+    try:
+        if not repo.head.is_detached and repo.head.ref.name == name:
+            return str(repo.working_tree_dir)
+    except (TypeError, ValueError):
+        pass
+    return None
+
+
+def dirty_state(repo, pathspecs: Sequence[str]) -> DirtyState | None:
+    """Uncommitted changes under the pathspecs (GIT_OPTIONAL_LOCKS=0: `git status` must not
+    even refresh the user's index)."""
+    import git
+
+    try:
+        out = repo.git.status(
+            "--porcelain=v1", "-z", "--untracked-files=normal", "--", *pathspecs,
+            env={"GIT_OPTIONAL_LOCKS": "0"},
+            strip_newline_in_stdout=False,
+        )
+    except git.GitCommandError:
+        return None
+    modified = untracked = 0
+    items = out.split("\0")
+    i = 0
+    while i < len(items):
+        item = items[i]
+        i += 1
+        if len(item) < 3:
+            continue
+        code = item[:2]
+        if code == "??":
+            untracked += 1
+        else:
+            modified += 1
+            if "R" in code or "C" in code:
+                i += 1  # the original path of a rename/copy
+    if modified or untracked:
+        return DirtyState(modified, untracked)
+    return None
+
+
+# -- selecting files -----------------------------------------------------------------------
+
+
+def repo_relative(paths: Sequence[str], top: str, base_dir: str) -> list[str]:
+    """Each PATH as a "/"-separated path relative to the working tree top ("" for the top).
+    Relative PATHs are taken from `base_dir`."""
+    top_real = os.path.realpath(top)
+    out = []
+    for arg in paths:
+        full = arg if os.path.isabs(arg) else os.path.join(base_dir, arg)
+        rel = os.path.relpath(os.path.realpath(full), top_real)
+        if rel == os.pardir or rel.startswith(os.pardir + os.sep) or os.path.isabs(rel):
+            raise BranchError(f"{arg}: outside the repository at {top}")
+        rel = "" if rel == os.curdir else rel.replace(os.sep, "/")
+        out.append(rel)
+    return out
+
+
+def select_files(
+    store: ObjectStore, root_tree: bytes, rels: Sequence[str], warnings: list[str], label: str
+) -> dict[str, tuple[bytes, ...]]:
+    """{display path: tuple of raw names} for the files to process in the base tree: the
+    *.ex/*.exs files below each named directory (skipping _build/, deps/, ... as the
+    working-tree discovery does) and each named file."""
+    found: dict[str, tuple[bytes, ...]] = {}
+    for rel in rels:
+        parts = tuple(os.fsencode(p) for p in rel.split("/")) if rel else ()
+        mode, sha = b"40000", root_tree
+        for i, part in enumerate(parts):
+            if not _is_tree(mode):
+                mode = b""
+                break
+            match = next(((m, s) for m, n, s in store.tree(sha) if n == part), None)
+            if match is None:
+                mode = b""
+                break
+            mode, sha = match
+        if not mode:
+            warnings.append(f"{rel or '.'}: not in the committed tree of {label}; skipped")
+            continue
+        if _is_tree(mode):
+            for path_parts in _walk(store, sha, parts):
+                found.setdefault(_display(path_parts), path_parts)
+        elif _is_regular_file(mode):
+            found.setdefault(_display(parts), parts)
+        else:
+            warnings.append(f"{rel}: a symbolic link or submodule in {label}; skipped")
+    return dict(sorted(found.items()))
+
+
+def _display(parts: tuple[bytes, ...]) -> str:
+    return "/".join(os.fsdecode(p) for p in parts)
+
+
+def _walk(store: ObjectStore, tree: bytes, prefix: tuple[bytes, ...]) -> Iterator[tuple[bytes, ...]]:
+    suffixes = tuple(s.encode() for s in ELIXIR_SUFFIXES)
+    skip = {d.encode() for d in SKIP_DIRS}
+    for mode, name, sha in store.tree(tree):
+        if _is_tree(mode):
+            if name not in skip:
+                yield from _walk(store, sha, prefix + (name,))
+        elif _is_regular_file(mode) and name.endswith(suffixes):
+            yield prefix + (name,)
+
+
+def _pathspecs(rels: Sequence[str]) -> list[str]:
+    return [f":(top,literal){rel}" if rel else ":(top)" for rel in rels]
+
+
+# -- the run -------------------------------------------------------------------------------
+
+
+def _applicability(findings: Sequence[Finding], options: RunOptions) -> set[str]:
+    kinds = set()
+    for f in findings:
+        if f.fix is None:
+            continue
+        if options.safe_only and f.fix.applicability is not Applicability.SAFE:
+            continue
+        kinds.add(f.fix.applicability.value)
+    return kinds
+
+
+def _label(kinds: set[str]) -> str:
+    if kinds == {"safe"}:
+        return "safe"
+    if kinds == {"unsafe"}:
+        return "unsafe"
+    return "safe and unsafe"
+
+
+def create_fix_branch(
+    branch: str,
+    paths: Sequence[str] | None,
+    options: RunOptions,
+    *,
+    repo_dir: str | None = None,
+    base: str | None = None,
+    force: bool = False,
+    cwd: str | None = None,
+) -> BranchResult:
+    """Build branch `branch` with one commit per rule that changed something.
+
+    Relative PATHs are taken from `repo_dir` when given, else from `cwd`. Raises
+    BranchError for every refusal (nothing is created then) and registry.RegistryError for
+    bad rule ids. A BranchResult with no commits means there was nothing to fix (no
+    branch was created or changed)."""
+    cwd = os.path.abspath(cwd or os.getcwd())
+    base_dir = os.path.abspath(os.path.join(cwd, repo_dir)) if repo_dir else cwd
+    paths = list(paths or [])
+    rules = [r for r in registry.resolve(options.select, options.ignore, options.rule_options)]
+    if repo_dir:
+        start = base_dir
+    else:
+        start = os.path.join(cwd, paths[0]) if paths else cwd
+    repo = open_repo(start)
+    try:
+        return _create(repo, branch, paths or ["."], base_dir, rules, options, base, force)
+    finally:
+        repo.close()  # stops gitpython's persistent `git cat-file` processes
+
+
+def _create(repo, branch, paths, base_dir, rules, options, base, force) -> BranchResult:
+    import git
+
+    top = str(repo.working_tree_dir)
+    check_branch_name(repo, branch)
+    base_sha, base_label = resolve_base(repo, base)
+    result = BranchResult(branch=branch, base_sha=base_sha, base_label=base_label)
+
+    existing = branch_tip(repo, branch)
+    if existing is not None:
+        where = checked_out_in(repo, branch)
+        if where is not None:
+            raise BranchError(
+                f"branch {branch!r} is checked out in {where}: otpfix will not move a "
+                "checked-out branch, even with --force (choose another name)"
+            )
+        if not force:
+            raise BranchError(
+                f"branch {branch!r} already exists (at {existing[:12]}); choose another "
+                "name, or pass --force to replace it"
+            )
+        result.replaced = existing
+    author = identity(repo, "author")
+    committer = identity(repo, "committer")
+
+    rels = repo_relative(paths, top, base_dir)
+    result.dirty = dirty_state(repo, _pathspecs(rels))
+
+    store = ObjectStore(repo)
+    base_commit = repo.commit(base_sha)
+    root_tree = base_commit.tree.binsha
+    selected = select_files(store, root_tree, rels, result.warnings, base_label)
+    contents: dict[str, bytes] = {}
+    for path, parts in selected.items():
+        sha = _lookup(store, root_tree, parts)
+        if store.size(sha) > options.max_file_size:
+            result.errors.append(
+                (path, f"file is larger than the {options.max_file_size} byte limit; skipped")
+            )
+            continue
+        contents[path] = store.read(sha)[1]
+    result.files_scanned = len(selected)
+
+    seen_errors = {p for p, _ in result.errors}
+    parent = base_commit
+    tree = root_tree
+    for rule in rules:
+        if not type(rule).fixable:
+            continue
+        rule_options = dataclasses.replace(
+            options, select=(rule.id,), ignore=(), fix=True,
+            rule_options={k: v for k, v in options.rule_options.items() if k == rule.id},
+        )
+        run = api.run_sources(contents, rule_options)
+        _collect_errors(run.results, result, seen_errors)
+        result.notes.extend((r.path, note) for r in run.results for note in r.notes)
+        changed = [r for r in run.results if r.changed]
+        if not changed:
+            continue
+        commit, parent, tree = _commit_rule(
+            store, repo, type(rule), changed, tree, parent, author, committer, options
+        )
+        result.commits.append(commit)
+        for r in changed:
+            contents[r.path] = r.fixed  # type: ignore[assignment]
+
+    # What is left on the final content, for the report and the PR body.
+    scan = api.run_sources(contents, dataclasses.replace(options, fix=False))
+    _collect_errors(scan.results, result, seen_errors)
+    result.remaining = [f for r in scan.results for f in r.findings]
+
+    if not result.commits:
+        return result
+    old = existing if existing is not None else ZERO_SHA
+    try:
+        repo.git.update_ref(
+            "-m", f"otpfix fix --branch: {len(result.commits)} commits on {base_label}",
+            f"refs/heads/{branch}", result.commits[-1].sha, old,
+        )
+    except git.GitCommandError as exc:
+        detail = (exc.stderr or "").strip().replace("\n", " ") or str(exc)
+        raise BranchError(f"could not create branch {branch!r}: {detail}") from None
+    result.created = True
+    return result
+
+
+def _collect_errors(results: Sequence[FileResult], result: BranchResult, seen: set[str]) -> None:
+    for r in results:
+        if r.error and r.path not in seen:
+            seen.add(r.path)
+            result.errors.append((r.path, r.error))
+
+
+def _lookup(store: ObjectStore, tree: bytes, parts: tuple[bytes, ...]) -> bytes:
+    sha = tree
+    for part in parts:
+        sha = next(s for _, n, s in store.tree(sha) if n == part)
+    return sha
+
+
+def _commit_rule(store, repo, rule, changed: Sequence[FileResult], tree, parent,
+                 author, committer, options):
+    """Write the blobs, trees and commit of one rule; returns (RuleCommit, Commit, tree sha)."""
+    from git import Actor, Commit
+    from git.objects.tree import Tree
+
+    changes: dict[tuple[bytes, ...], bytes] = {}
+    files = []
+    kinds: set[str] = set()
+    for r in changed:
+        parts = tuple(os.fsencode(p) for p in r.path.split("/"))
+        changes[parts] = store.write("blob", r.fixed)  # type: ignore[arg-type]
+        left = sum(1 for f in r.remaining if f.rule == rule.id)
+        files.append(FileChange(r.path, len(r.applied), left))
+        kinds |= _applicability([f for f in r.findings if f.rule == rule.id], options)
+    applicability = _label(kinds or {"safe"})
+    new_tree = store.rewrite_tree(tree, changes)
+    subject, message = commit_message(rule, files, applicability)
+    try:
+        commit = Commit.create_from_tree(
+            repo,
+            Tree(repo, new_tree),
+            message,
+            parent_commits=[parent],
+            head=False,
+            author=Actor(*author),
+            committer=Actor(*committer),
+        )
+    except ValueError as exc:
+        raise BranchError(f"could not create the commit for {rule.id}: {exc}") from None
+    info = RuleCommit(
+        rule=rule.id,
+        summary=rule.summary,
+        sha=commit.hexsha,
+        subject=subject,
+        message=message,
+        files=tuple(files),
+        applicability=applicability,
+    )
+    return info, commit, new_tree
+
+
+# -- reporting -----------------------------------------------------------------------------
+
+
+def render_report(result: BranchResult) -> list[str]:
+    """The lines printed on stderr after a run."""
+    lines: list[str] = []
+    if result.dirty is not None:
+        parts = []
+        if result.dirty.modified:
+            parts.append(f"{result.dirty.modified} changed")
+        if result.dirty.untracked:
+            parts.append(f"{result.dirty.untracked} untracked")
+        lines.append(
+            f"note: the working tree has uncommitted changes ({', '.join(parts)} "
+            f"under the given paths); they are not included: the branch is built from the "
+            f"committed content of {result.base_label} ({result.base_sha[:12]}), and your "
+            "working tree, index and stash are left as they are"
+        )
+    lines.extend(f"warning: {w}" for w in result.warnings)
+    if not result.commits:
+        lines.append(
+            f"nothing to fix in {_plural(result.files_scanned, 'file')} at {result.base_label} "
+            f"({result.base_sha[:12]}); no branch created"
+        )
+    else:
+        verb = "replaced" if result.replaced else "created"
+        lines.append(
+            f"{verb} branch {result.branch} with {_plural(len(result.commits), 'commit')} on "
+            f"{result.base_label} ({result.base_sha[:12]}):"
+        )
+        for c in result.commits:
+            lines.append(f"  {c.sha[:12]} {c.subject}")
+        lines.append("per rule:")
+        width = max(len(c.rule) for c in result.commits)
+        for c in result.commits:
+            lines.append(
+                f"  {c.rule:<{width}}  {_plural(c.fixed, 'finding')} fixed in "
+                f"{_plural(len(c.files), 'file')} ({c.applicability})"
+            )
+        if result.replaced:
+            lines.append(f"(the branch was at {result.replaced[:12]} before)")
+        lines.append(f"review with: git log -p {result.base_sha[:12]}..{result.branch}")
+    if result.remaining:
+        lines.append(
+            f"{_plural(len(result.remaining), 'finding')} left without an automatic fix "
+            "(listed in --pr-body; run `otpfix scan` on the branch)"
+        )
+    return lines
+
+
+def render_pr_body(result: BranchResult, limit: int = 50) -> str:
+    """A Markdown review summary: per rule what changed, how many places, what to check."""
+    out = [f"# otpfix: automated OTP fixes ({len(result.commits)} "
+           f"commit{'s' * (len(result.commits) != 1)})", ""]
+    out.append(
+        f"Generated by otpfix {__version__} from `{result.base_sha[:12]}` ({result.base_label}). "
+        "One commit per rule: each commit is exactly that rule's change, so it can be "
+        "reviewed, reverted or dropped on its own."
+    )
+    out += ["", "| Rule | Findings fixed | Files | Fix safety |", "|---|---:|---:|---|"]
+    for c in result.commits:
+        out.append(f"| `{c.rule}` | {c.fixed} | {len(c.files)} | {c.applicability} |")
+    for c in result.commits:
+        rule = registry.get(c.rule)
+        out += ["", f"## `{c.rule}`: {c.summary.rstrip('.')}", ""]
+        out.append(
+            f"Commit `{c.sha[:12]}`: {_plural(c.fixed, 'place')} in {_plural(len(c.files), 'file')}:"
+        )
+        out.append("")
+        for f in c.files:
+            extra = f", {f.left} more left unfixed" if f.left else ""
+            out.append(f"- `{f.path}` ({f.fixed}{extra})")
+        notes = review_notes(rule)
+        out += ["", "**What to check** (from `otpfix explain " + c.rule + "`):", ""]
+        out.append(notes or "See `otpfix explain " + c.rule + "`.")
+    if result.remaining:
+        out += ["", "## Left for manual review", ""]
+        out.append(
+            f"{_plural(len(result.remaining), 'finding')} that otpfix reports without an "
+            "automatic fix (or whose fix was not applied):"
+        )
+        out.append("")
+        for f in result.remaining[:limit]:
+            out.append(f"- `{f.path}:{f.span.line}` `{f.rule}`: {f.message}")
+        if len(result.remaining) > limit:
+            out.append(f"- ... and {len(result.remaining) - limit} more")
+    return "\n".join(out) + "\n"
+
+
+def write_text_atomic(path: str, text: str) -> None:
+    """Write a small text file through a temporary file and a rename."""
+    import tempfile
+
+    directory = os.path.dirname(os.path.abspath(path)) or "."
+    fd, tmp = tempfile.mkstemp(prefix=".otpfix-", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+@contextmanager
+def interrupts_as_keyboard_interrupt() -> Iterator[None]:
+    """Turn SIGTERM (and SIGHUP) into KeyboardInterrupt while the branch is built, so the
+    same cleanup runs as for Ctrl-C. Only in the main thread (signal's rule)."""
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum, frame):  # pragma: no cover - exercised by a subprocess test
+        raise KeyboardInterrupt
+
+    previous = {}
+    for name in ("SIGTERM", "SIGHUP"):
+        sig = getattr(signal, name, None)
+        if sig is not None:
+            previous[sig] = signal.signal(sig, handler)
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
