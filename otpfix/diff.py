@@ -80,7 +80,12 @@ def unified_diff(path: str, before: bytes, after: bytes, context: int = 3) -> st
     # Like git: a tab after a name holding a space ends it for tools that would otherwise
     # stop at the space (GNU patch) or read a timestamp after it.
     tab = "\t" if " " in path else ""
-    out = [f"diff --git {old} {new}\n", f"--- {old}{tab}\n", f"+++ {new}{tab}\n"]
+    out = [f"--- {old}{tab}\n", f"+++ {new}{tab}\n"]
+    if " b/" not in path:
+        # The git header; with " b/" inside the name it cannot be split into its two names
+        # by any reader but git's own heuristics (unidiff reads it wrongly), and both tools
+        # apply the plain `---`/`+++` form just as well.
+        out.insert(0, f"diff --git {old} {new}\n")
     matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
     for group in matcher.get_grouped_opcodes(context):
         i1, i2 = group[0][1], group[-1][2]

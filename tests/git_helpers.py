@@ -118,14 +118,16 @@ class Snapshot:
 def snapshot(root: Path) -> Snapshot:
     """Everything of the user's checkout that branch mode must leave alone. `git status`
     runs with GIT_OPTIONAL_LOCKS=0 so that taking the snapshot does not rewrite the index."""
-    gitdir = Path(git_out(root, "rev-parse", "--absolute-git-dir").strip())
-    index = gitdir / "index"
     files = {}
     for p in sorted(root.rglob("*")):
         rel = p.relative_to(root)
         if rel.parts[0] == ".git" or not p.is_file():
             continue
         files[rel.as_posix()] = p.read_bytes()
+    if not (root / ".git").exists():  # not a repository: only the files matter
+        return Snapshot("", b"", "", "", "", "", files)
+    gitdir = Path(git_out(root, "rev-parse", "--absolute-git-dir").strip())
+    index = gitdir / "index"
     return Snapshot(
         status=git_out(root, "status", "--porcelain", "--untracked-files=all"),
         head_file=(gitdir / "HEAD").read_bytes(),
