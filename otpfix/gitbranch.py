@@ -22,10 +22,13 @@ How it works (and why the user's checkout is never touched):
 from __future__ import annotations
 
 import dataclasses
-import io
+import hashlib
 import os
 import re
 import signal
+import struct
+import tempfile
+import zlib
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Iterator, Mapping, Sequence
@@ -88,6 +91,7 @@ class BranchResult:
     files_scanned: int = 0
     commits: list[RuleCommit] = field(default_factory=list)
     created: bool = False
+    existing: str | None = None  # tip of an existing branch NAME (--force)
     replaced: str | None = None  # previous tip when --force replaced an existing branch
     errors: list[tuple[str, str]] = field(default_factory=list)  # (path, message)
     notes: list[tuple[str, str]] = field(default_factory=list)  # (path, note)
@@ -186,6 +190,26 @@ def _parse_tree(data: bytes) -> list[Entry]:
     return entries
 
 
+_PACK_TYPES = {"commit": 1, "tree": 2, "blob": 3}
+
+
+def _pack(objects: Sequence[tuple[str, bytes]]) -> bytes:
+    """A version 2 pack of whole (undeltified) objects, as `git unpack-objects` reads it."""
+    out = bytearray(b"PACK" + struct.pack(">II", 2, len(objects)))
+    for kind, data in objects:
+        size = len(data)
+        byte = (_PACK_TYPES[kind] << 4) | (size & 0x0F)
+        size >>= 4
+        while size:
+            out.append(byte | 0x80)
+            byte = size & 0x7F
+            size >>= 7
+        out.append(byte)
+        out += zlib.compress(data)
+    out += hashlib.sha1(out, usedforsecurity=False).digest()
+    return bytes(out)
+
+
 def _is_tree(mode: bytes) -> bool:
     return mode == b"40000" or mode == b"040000"
 
@@ -199,6 +223,8 @@ class ObjectStore:
 
     def __init__(self, repo) -> None:
         self.repo = repo
+        self._trees: dict[bytes, list[Entry]] = {}
+        self._staged: dict[bytes, tuple[str, bytes]] = {}
 
     def read(self, binsha: bytes) -> tuple[str, bytes]:
         stream = self.repo.odb.stream(binsha)
@@ -209,15 +235,34 @@ class ObjectStore:
         return self.repo.odb.info(binsha).size
 
     def tree(self, binsha: bytes) -> list[Entry]:
-        kind, data = self.read(binsha)
-        if kind != "tree":
-            raise BranchError(f"object {binsha.hex()} is a {kind}, expected a tree")
-        return _parse_tree(data)
+        cached = self._trees.get(binsha)
+        if cached is None:
+            kind, data = self.read(binsha)
+            if kind != "tree":
+                raise BranchError(f"object {binsha.hex()} is a {kind}, expected a tree")
+            cached = self._trees[binsha] = _parse_tree(data)
+        return cached
 
-    def write(self, kind: str, data: bytes) -> bytes:
-        from gitdb import IStream
+    def stage(self, kind: str, data: bytes) -> bytes:
+        """The sha of a new object; the object is written by the next `flush`."""
+        binsha = hashlib.sha1(b"%s %d\0" % (kind.encode(), len(data)) + data, usedforsecurity=False).digest()
+        if binsha not in self._staged:
+            self._staged[binsha] = (kind, data)
+            if kind == "tree":
+                self._trees[binsha] = _parse_tree(data)
+        return binsha
 
-        return self.repo.odb.store(IStream(kind, len(data), io.BytesIO(data))).binsha
+    def flush(self) -> None:
+        """Write every staged object with one `git unpack-objects` (git's own code writes
+        them, with the repository's settings; objects already present are skipped)."""
+        if not self._staged:
+            return
+        pack = _pack(list(self._staged.values()))
+        with tempfile.TemporaryFile() as fh:  # anonymous: nothing to clean up after a crash
+            fh.write(pack)
+            fh.seek(0)
+            self.repo.git.execute(["git", "unpack-objects", "-q"], istream=fh)
+        self._staged.clear()
 
     def rewrite_tree(self, tree: bytes, changes: Mapping[tuple[bytes, ...], bytes]) -> bytes:
         """A copy of `tree` where the blob at each path (tuple of names) gets a new sha.
@@ -243,7 +288,7 @@ class ObjectStore:
         if by_name:
             missing = ", ".join(os.fsdecode(n) for n in by_name)
             raise BranchError(f"internal error: {missing} not found in tree {tree.hex()}")
-        return self.write("tree", bytes(out))
+        return self.stage("tree", bytes(out))
 
 
 # -- repository, revisions, identity -----------------------------------------------------
@@ -444,11 +489,11 @@ def repo_relative(paths: Sequence[str], top: str, base_dir: str) -> list[str]:
 
 def select_files(
     store: ObjectStore, root_tree: bytes, rels: Sequence[str], warnings: list[str], label: str
-) -> dict[str, tuple[bytes, ...]]:
-    """{display path: tuple of raw names} for the files to process in the base tree: the
+) -> dict[str, bytes]:
+    """{display path: blob sha} for the files to process in the base tree: the
     *.ex/*.exs files below each named directory (skipping _build/, deps/, ... as the
     working-tree discovery does) and each named file."""
-    found: dict[str, tuple[bytes, ...]] = {}
+    found: dict[str, bytes] = {}
     for rel in rels:
         parts = tuple(os.fsencode(p) for p in rel.split("/")) if rel else ()
         mode, sha = b"40000", root_tree
@@ -465,10 +510,10 @@ def select_files(
             warnings.append(f"{rel or '.'}: not in the committed tree of {label}; skipped")
             continue
         if _is_tree(mode):
-            for path_parts in _walk(store, sha, parts):
-                found.setdefault(_display(path_parts), path_parts)
+            for path_parts, blob_sha in _walk(store, sha, parts):
+                found.setdefault(_display(path_parts), blob_sha)
         elif _is_regular_file(mode):
-            found.setdefault(_display(parts), parts)
+            found.setdefault(_display(parts), sha)
         else:
             warnings.append(f"{rel}: a symbolic link or submodule in {label}; skipped")
     return dict(sorted(found.items()))
@@ -478,7 +523,9 @@ def _display(parts: tuple[bytes, ...]) -> str:
     return "/".join(os.fsdecode(p) for p in parts)
 
 
-def _walk(store: ObjectStore, tree: bytes, prefix: tuple[bytes, ...]) -> Iterator[tuple[bytes, ...]]:
+def _walk(
+    store: ObjectStore, tree: bytes, prefix: tuple[bytes, ...]
+) -> Iterator[tuple[tuple[bytes, ...], bytes]]:
     suffixes = tuple(s.encode() for s in ELIXIR_SUFFIXES)
     skip = {d.encode() for d in SKIP_DIRS}
     for mode, name, sha in store.tree(tree):
@@ -486,7 +533,7 @@ def _walk(store: ObjectStore, tree: bytes, prefix: tuple[bytes, ...]) -> Iterato
             if name not in skip:
                 yield from _walk(store, sha, prefix + (name,))
         elif _is_regular_file(mode) and name.endswith(suffixes):
-            yield prefix + (name,)
+            yield prefix + (name,), sha
 
 
 def _pathspecs(rels: Sequence[str]) -> list[str]:
@@ -567,7 +614,7 @@ def _create(repo, branch, paths, base_dir, rules, options, base, force) -> Branc
                 f"branch {branch!r} already exists (at {existing[:12]}); choose another "
                 "name, or pass --force to replace it"
             )
-        result.replaced = existing
+        result.existing = existing
     author = identity(repo, "author")
     committer = identity(repo, "committer")
 
@@ -579,8 +626,7 @@ def _create(repo, branch, paths, base_dir, rules, options, base, force) -> Branc
     root_tree = base_commit.tree.binsha
     selected = select_files(store, root_tree, rels, result.warnings, base_label)
     contents: dict[str, bytes] = {}
-    for path, parts in selected.items():
-        sha = _lookup(store, root_tree, parts)
+    for path, sha in selected.items():
         if store.size(sha) > options.max_file_size:
             result.errors.append(
                 (path, f"file is larger than the {options.max_file_size} byte limit; skipped")
@@ -629,6 +675,7 @@ def _create(repo, branch, paths, base_dir, rules, options, base, force) -> Branc
         detail = (exc.stderr or "").strip().replace("\n", " ") or str(exc)
         raise BranchError(f"could not create branch {branch!r}: {detail}") from None
     result.created = True
+    result.replaced = existing
     return result
 
 
@@ -637,13 +684,6 @@ def _collect_errors(results: Sequence[FileResult], result: BranchResult, seen: s
         if r.error and r.path not in seen:
             seen.add(r.path)
             result.errors.append((r.path, r.error))
-
-
-def _lookup(store: ObjectStore, tree: bytes, parts: tuple[bytes, ...]) -> bytes:
-    sha = tree
-    for part in parts:
-        sha = next(s for _, n, s in store.tree(sha) if n == part)
-    return sha
 
 
 def _commit_rule(store, repo, rule, changed: Sequence[FileResult], tree, parent,
@@ -657,12 +697,13 @@ def _commit_rule(store, repo, rule, changed: Sequence[FileResult], tree, parent,
     kinds: set[str] = set()
     for r in changed:
         parts = tuple(os.fsencode(p) for p in r.path.split("/"))
-        changes[parts] = store.write("blob", r.fixed)  # type: ignore[arg-type]
+        changes[parts] = store.stage("blob", r.fixed)  # type: ignore[arg-type]
         left = sum(1 for f in r.remaining if f.rule == rule.id)
         files.append(FileChange(r.path, len(r.applied), left))
         kinds |= _applicability([f for f in r.findings if f.rule == rule.id], options)
     applicability = _label(kinds or {"safe"})
     new_tree = store.rewrite_tree(tree, changes)
+    store.flush()
     subject, message = commit_message(rule, files, applicability)
     try:
         commit = Commit.create_from_tree(
@@ -711,6 +752,7 @@ def render_report(result: BranchResult) -> list[str]:
         lines.append(
             f"nothing to fix in {_plural(result.files_scanned, 'file')} at {result.base_label} "
             f"({result.base_sha[:12]}); no branch created"
+            + (f" (the existing branch {result.branch} is left as it is)" if result.existing else "")
         )
     else:
         verb = "replaced" if result.replaced else "created"
@@ -779,8 +821,6 @@ def render_pr_body(result: BranchResult, limit: int = 50) -> str:
 
 def write_text_atomic(path: str, text: str) -> None:
     """Write a small text file through a temporary file and a rename."""
-    import tempfile
-
     directory = os.path.dirname(os.path.abspath(path)) or "."
     fd, tmp = tempfile.mkstemp(prefix=".otpfix-", suffix=".tmp", dir=directory)
     try:

@@ -583,3 +583,37 @@ def test_commit_subject_stays_under_72():
     long = gitbranch.commit_subject("a-long-rule-id", "Word " * 30)
     assert len(long) < 72 and long.endswith("...")
     assert gitbranch.commit_subject("demonitor-down", registry.get("demonitor-down").summary) == SUBJECT
+
+
+def test_unreadable_file_is_reported_and_the_rest_committed(tmp_path):
+    root = tmp_path / "repo"
+    latin1 = module("Bad.Latin").replace("gone", "g\xf6ne").encode("latin-1")
+    make_repo(root, {"lib/a.ex": module("Bad.A"), "lib/latin1.ex": latin1})
+    base = git_out(root, "rev-parse", "HEAD").strip()
+    before = snapshot(root)
+    proc = otpfix("fix", "--branch", "partial", cwd=root)
+    err = proc.stderr.decode()
+    assert proc.returncode == 2, err
+    assert "lib/latin1.ex: error: not valid UTF-8" in err
+    [c] = branch_commits(root, base, "partial")
+    assert c.files == ["lib/a.ex"]
+    assert blob(root, "partial", "lib/latin1.ex") == latin1
+    assert_untouched(before, snapshot(root), "partial")
+
+
+def test_untracked_path_and_force_without_fixes(tmp_path):
+    root = tmp_path / "repo"
+    make_repo(root, {"lib/a.ex": clean_module("Untracked.A")})
+    write(root, {"lib/new.ex": module("Untracked.New")})
+    git_out(root, "branch", "fixes")
+    tip = git_out(root, "rev-parse", "fixes").strip()
+    before = snapshot(root)
+    proc = otpfix("fix", "--branch", "fixes", "--force", "lib/new.ex", "lib/a.ex", cwd=root)
+    err = proc.stderr.decode()
+    assert proc.returncode == 0, err
+    assert "warning: lib/new.ex: not in the committed tree of main; skipped" in err
+    assert "uncommitted changes (1 untracked under the given paths)" in err
+    assert "nothing to fix in 1 file" in err
+    assert "the existing branch fixes is left as it is" in err
+    assert git_out(root, "rev-parse", "fixes").strip() == tip
+    assert snapshot(root) == before
