@@ -104,8 +104,7 @@ def diff(
 ) -> None:
     """Print the fixes as a unified diff; change no source file. Exit 0: no change, 1: diff, 2: errors.
 
-    Paths in the patch are relative to the git repository root (else to the current
-    directory): apply it from there with `git apply` or `patch -p1`."""
+    Paths in the patch are relative to the git repository root (else to the current directory): apply it from there with `git apply` or `patch -p1`."""
     run = _run(paths, _options(select, ignore, fix=True, safe_only=safe_only))
     patch = run_diff(run.results, patch_paths(run.fs_paths, find_patch_root()))
     data = patch.encode("utf-8")
@@ -153,8 +152,7 @@ def fix(
 ) -> None:
     """Apply fixes in place. Exit 0: nothing left, 1: findings remain unfixed, 2: errors.
 
-    With --branch NAME: leave the working tree alone and commit the fixes of the committed
-    content on a new branch. Exit 0: branch created or nothing to fix, 2: refused or errors."""
+    With --branch NAME: leave the working tree alone and commit the fixes of the committed content on a new branch, one commit per rule. Exit 0: branch created or nothing to fix, 2: refused or errors."""
     if branch is None:
         given = [flag for flag, value in (("--repo", repo), ("--base", base), ("--force", force),
                                           ("--pr-body", pr_body)) if value]
@@ -180,16 +178,33 @@ def fix(
 
 
 def _fix_branch(branch, paths, options, repo, base, force, pr_body) -> int:
-    from . import gitbranch
-
+    result = None
     try:
+        from . import gitbranch
+
+        # Everything inside the guard: once the branch ref is written, an interrupt
+        # (Ctrl-C, SIGTERM) waits until the report saying so has been printed.
         with gitbranch.interrupts_as_keyboard_interrupt():
-            result = gitbranch.create_fix_branch(
-                branch, paths, options, repo_dir=repo, base=base, force=force
+            try:
+                result = gitbranch.create_fix_branch(
+                    branch, paths, options, repo_dir=repo, base=base, force=force
+                )
+            except (gitbranch.BranchError, registry.RegistryError) as exc:
+                _err(f"otpfix: error: {exc}")
+                return report.EXIT_ERROR
+            return _report_branch(gitbranch, result, pr_body)
+    except KeyboardInterrupt:
+        if result is not None and result.created:
+            _err(f"otpfix: interrupted (after branch {branch} was created, see above)")
+        else:
+            _err(
+                f"otpfix: interrupted; branch {branch} was not created or changed "
+                "(your working tree, index and HEAD were not touched)"
             )
-    except (gitbranch.BranchError, registry.RegistryError) as exc:
-        _err(f"otpfix: error: {exc}")
-        return report.EXIT_ERROR
+        return 130
+
+
+def _report_branch(gitbranch, result, pr_body) -> int:
     for line in gitbranch.render_report(result):
         _err(line)
     for path, note in result.notes:
@@ -207,6 +222,7 @@ def _fix_branch(branch, paths, options, repo, base, force, pr_body) -> int:
             except OSError as exc:
                 _err(f"otpfix: error: cannot write {pr_body}: {exc.strerror or exc}")
                 code = report.EXIT_ERROR
+    sys.stderr.flush()
     return code
 
 

@@ -219,29 +219,64 @@ def _is_regular_file(mode: bytes) -> bool:
 
 
 class ObjectStore:
-    """Reading and writing raw objects through gitpython's object database."""
+    """Reading and writing raw objects with git, through gitpython's command runner.
+
+    Reads are batched into one-shot `git cat-file --batch` runs (one per directory level
+    of the walk, one for all blobs) rather than gitpython's persistent cat-file process:
+    no process outlives the run, and an interrupt cannot leave a half-read pipe behind.
+    Writes are staged and written with one `git unpack-objects` per commit."""
 
     def __init__(self, repo) -> None:
         self.repo = repo
         self._trees: dict[bytes, list[Entry]] = {}
         self._staged: dict[bytes, tuple[str, bytes]] = {}
 
-    def read(self, binsha: bytes) -> tuple[str, bytes]:
-        stream = self.repo.odb.stream(binsha)
-        kind = stream.type.decode() if isinstance(stream.type, bytes) else stream.type
-        return kind, stream.read()
+    def _batch(self, option: str, shas: Sequence[bytes]) -> bytes:
+        with tempfile.TemporaryFile() as fh:
+            fh.write(b"".join(sha.hex().encode() + b"\n" for sha in shas))
+            fh.seek(0)
+            return self.repo.git.execute(
+                ["git", "cat-file", option], istream=fh,
+                stdout_as_string=False, strip_newline_in_stdout=False,
+            )
 
-    def size(self, binsha: bytes) -> int:
-        return self.repo.odb.info(binsha).size
+    def read_many(self, shas: Sequence[bytes]) -> dict[bytes, tuple[str, bytes]]:
+        """{sha: (type, content)}, in one `git cat-file --batch`."""
+        shas = list(dict.fromkeys(shas))
+        if not shas:
+            return {}
+        out = self._batch("--batch", shas)
+        found: dict[bytes, tuple[str, bytes]] = {}
+        pos = 0
+        for sha in shas:
+            eol = out.index(b"\n", pos)
+            header = out[pos:eol].split(b" ")
+            if len(header) != 3:
+                raise BranchError(f"object {sha.hex()} is missing from the repository")
+            size = int(header[2])
+            found[sha] = (header[1].decode(), out[eol + 1 : eol + 1 + size])
+            pos = eol + 1 + size + 1
+        return found
+
+    def sizes(self, shas: Sequence[bytes]) -> dict[bytes, int]:
+        """{sha: size}, in one `git cat-file --batch-check`."""
+        shas = list(dict.fromkeys(shas))
+        if not shas:
+            return {}
+        lines = self._batch("--batch-check", shas).splitlines()
+        return {sha: int(line.split(b" ")[2]) for sha, line in zip(shas, lines)}
+
+    def load_trees(self, shas: Sequence[bytes]) -> None:
+        missing = [s for s in shas if s not in self._trees]
+        for sha, (kind, data) in self.read_many(missing).items():
+            if kind != "tree":
+                raise BranchError(f"object {sha.hex()} is a {kind}, expected a tree")
+            self._trees[sha] = _parse_tree(data)
 
     def tree(self, binsha: bytes) -> list[Entry]:
-        cached = self._trees.get(binsha)
-        if cached is None:
-            kind, data = self.read(binsha)
-            if kind != "tree":
-                raise BranchError(f"object {binsha.hex()} is a {kind}, expected a tree")
-            cached = self._trees[binsha] = _parse_tree(data)
-        return cached
+        if binsha not in self._trees:
+            self.load_trees([binsha])
+        return self._trees[binsha]
 
     def stage(self, kind: str, data: bytes) -> bytes:
         """The sha of a new object; the object is written by the next `flush`."""
@@ -497,7 +532,7 @@ def select_files(
     for rel in rels:
         parts = tuple(os.fsencode(p) for p in rel.split("/")) if rel else ()
         mode, sha = b"40000", root_tree
-        for i, part in enumerate(parts):
+        for part in parts:
             if not _is_tree(mode):
                 mode = b""
                 break
@@ -526,14 +561,22 @@ def _display(parts: tuple[bytes, ...]) -> str:
 def _walk(
     store: ObjectStore, tree: bytes, prefix: tuple[bytes, ...]
 ) -> Iterator[tuple[tuple[bytes, ...], bytes]]:
+    """Every *.ex/*.exs blob below `tree` (skipping SKIP_DIRS), level by level: the trees
+    of one level are read with one batch."""
     suffixes = tuple(s.encode() for s in ELIXIR_SUFFIXES)
     skip = {d.encode() for d in SKIP_DIRS}
-    for mode, name, sha in store.tree(tree):
-        if _is_tree(mode):
-            if name not in skip:
-                yield from _walk(store, sha, prefix + (name,))
-        elif _is_regular_file(mode) and name.endswith(suffixes):
-            yield prefix + (name,), sha
+    level = [(prefix, tree)]
+    while level:
+        store.load_trees([sha for _, sha in level])
+        below = []
+        for path, sha in level:
+            for mode, name, child in store.tree(sha):
+                if _is_tree(mode):
+                    if name not in skip:
+                        below.append((path + (name,), child))
+                elif _is_regular_file(mode) and name.endswith(suffixes):
+                    yield path + (name,), child
+        level = below
 
 
 def _pathspecs(rels: Sequence[str]) -> list[str]:
@@ -595,6 +638,7 @@ def create_fix_branch(
 
 def _create(repo, branch, paths, base_dir, rules, options, base, force) -> BranchResult:
     import git
+    from git import Commit
 
     top = str(repo.working_tree_dir)
     check_branch_name(repo, branch)
@@ -622,17 +666,20 @@ def _create(repo, branch, paths, base_dir, rules, options, base, force) -> Branc
     result.dirty = dirty_state(repo, _pathspecs(rels))
 
     store = ObjectStore(repo)
-    base_commit = repo.commit(base_sha)
-    root_tree = base_commit.tree.binsha
+    base_commit = Commit(repo, bytes.fromhex(base_sha))
+    root_tree = bytes.fromhex(repo.git.rev_parse("--verify", f"{base_sha}^{{tree}}"))
     selected = select_files(store, root_tree, rels, result.warnings, base_label)
-    contents: dict[str, bytes] = {}
+    sizes = store.sizes(list(selected.values()))
+    wanted = {}
     for path, sha in selected.items():
-        if store.size(sha) > options.max_file_size:
+        if sizes[sha] > options.max_file_size:
             result.errors.append(
                 (path, f"file is larger than the {options.max_file_size} byte limit; skipped")
             )
-            continue
-        contents[path] = store.read(sha)[1]
+        else:
+            wanted[path] = sha
+    blobs = store.read_many(list(wanted.values()))
+    contents: dict[str, bytes] = {path: blobs[sha][1] for path, sha in wanted.items()}
     result.files_scanned = len(selected)
 
     seen_errors = {p for p, _ in result.errors}
@@ -666,9 +713,11 @@ def _create(repo, branch, paths, base_dir, rules, options, base, force) -> Branc
     if not result.commits:
         return result
     old = existing if existing is not None else ZERO_SHA
+    # From here on the branch may exist: an interrupt waits until it has been reported.
+    defer_interrupts()
     try:
         repo.git.update_ref(
-            "-m", f"otpfix fix --branch: {len(result.commits)} commits on {base_label}",
+            "-m", f"otpfix fix --branch: {_plural(len(result.commits), 'commit')} on {base_label}",
             f"refs/heads/{branch}", result.commits[-1].sha, old,
         )
     except git.GitCommandError as exc:
@@ -835,26 +884,51 @@ def write_text_atomic(path: str, text: str) -> None:
         raise
 
 
+_INTERRUPTS = ("SIGINT", "SIGTERM", "SIGHUP")
+_guard = {"active": False, "deferred": False}
+
+
 @contextmanager
 def interrupts_as_keyboard_interrupt() -> Iterator[None]:
     """Turn SIGTERM (and SIGHUP) into KeyboardInterrupt while the branch is built, so the
-    same cleanup runs as for Ctrl-C. Only in the main thread (signal's rule)."""
+    same cleanup runs as for Ctrl-C; and let `defer_interrupts` hold every interrupt back
+    from the moment the branch ref is written until this block ends (the report of a
+    branch that exists is then printed before the interrupt takes effect). Only in the
+    main thread (signal's rule); elsewhere a no-op."""
     import threading
 
-    if threading.current_thread() is not threading.main_thread():
+    if threading.current_thread() is not threading.main_thread() or _guard["active"]:
         yield
         return
 
-    def handler(signum, frame):  # pragma: no cover - exercised by a subprocess test
+    def handler(signum, frame):
         raise KeyboardInterrupt
 
     previous = {}
-    for name in ("SIGTERM", "SIGHUP"):
+    for name in _INTERRUPTS[1:]:
         sig = getattr(signal, name, None)
         if sig is not None:
             previous[sig] = signal.signal(sig, handler)
+    _guard["active"] = True
     try:
         yield
     finally:
-        for sig, old in previous.items():
-            signal.signal(sig, old)
+        try:
+            if _guard["deferred"]:
+                _guard["deferred"] = False
+                signal.pthread_sigmask(signal.SIG_UNBLOCK, _signals())  # pending ones fire now
+        finally:
+            _guard["active"] = False
+            for sig, old in previous.items():
+                signal.signal(sig, old)
+
+
+def _signals() -> set:
+    return {getattr(signal, n) for n in _INTERRUPTS if hasattr(signal, n)}
+
+
+def defer_interrupts() -> None:
+    """Inside `interrupts_as_keyboard_interrupt` only: block interrupts until it ends."""
+    if _guard["active"] and not _guard["deferred"] and hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_BLOCK, _signals())
+        _guard["deferred"] = True

@@ -617,3 +617,78 @@ def test_untracked_path_and_force_without_fixes(tmp_path):
     assert "the existing branch fixes is left as it is" in err
     assert git_out(root, "rev-parse", "fixes").strip() == tip
     assert snapshot(root) == before
+
+
+@pytest.mark.parametrize("size", [0, 15, 16, 2047, 2048, 300_000])
+def test_object_store_writes_exact_objects(tmp_path, size):
+    root = tmp_path / "repo"
+    repo = make_repo(root, {"README": "x\n"})
+    store = gitbranch.ObjectStore(repo)
+    data = bytes((i * 7) % 256 for i in range(size))
+    sha = store.stage("blob", data)
+    tree = store.stage("tree", b"100644 f\0" + sha)
+    store.flush()
+    assert git_out(root, "cat-file", "blob", sha.hex(), binary=True) == data
+    assert git_out(root, "hash-object", "--stdin", input=data).strip() == sha.hex()
+    assert git_out(root, "ls-tree", tree.hex()) == f"100644 blob {sha.hex()}\tf\n"
+    repo.close()
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_real_interrupts_leave_a_consistent_state(tmp_path, sig):
+    """Interrupt the real CLI at several moments: every time, either no branch exists and
+    the message says so, or the complete branch exists and the report was printed; the
+    checkout is untouched and no process is left behind (the run ends within the timeout)."""
+    import subprocess
+    import sys
+    import time
+
+    root = tmp_path / "repo"
+    files = {}
+    for i in range(1200):
+        name = f"lib/p{i % 30}/m{i}.ex"
+        files[name] = module(f"Sig.M{i}") if i % 4 == 0 else clean_module(f"Sig.M{i}") + "# x\n" * 30
+    make_repo(root, files)
+    base = git_out(root, "rev-parse", "HEAD").strip()
+    before = snapshot(root)
+    start = time.monotonic()
+    proc = otpfix("fix", "--branch", "probe", cwd=root)
+    full = time.monotonic() - start
+    assert proc.returncode == 0, proc.stderr.decode()
+    git_out(root, "branch", "-D", "probe")
+    outcomes = set()
+    # Later fractions are only used while no run was interrupted yet (a loaded machine).
+    fractions = [0.3, 0.45, 0.6, 0.75, 0.85, 0.95]
+    extra = [0.35, 0.4, 0.5, 0.55, 0.65, 0.7]
+    for fraction in fractions + extra:
+        if fraction in extra and (130, False) in outcomes:
+            break
+        child = subprocess.Popen(
+            [sys.executable, "-c", "from otpfix.cli import main; main()", "fix", "--branch", "sig"],
+            cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        )
+        time.sleep(full * fraction)
+        child.send_signal(sig)
+        out, err = child.communicate(timeout=60)
+        text = err.decode()
+        exists = branch_exists(root, "sig")
+        if exists:
+            assert "created branch sig with 1 commit" in text
+            [c] = branch_commits(root, base, "sig")
+            assert c.subject == SUBJECT and len(c.files) == 300
+            assert child.returncode in (0, 130, -sig)  # -sig: after the guard, while exiting
+            if child.returncode == 130:
+                assert "interrupted (after branch sig was created, see above)" in text
+            git_out(root, "branch", "-D", "sig")
+        elif text.strip() == "" or "KeyboardInterrupt" in text.splitlines()[-1:]:
+            # Interrupted while Python was still starting up (before otpfix's handlers).
+            assert child.returncode in (130, -sig, 1), text
+        else:
+            assert child.returncode == 130, text
+            assert "interrupted; branch sig was not created or changed" in text
+            assert "Traceback" not in text and "Exception ignored" not in text
+        outcomes.add((child.returncode, exists))
+        assert refs_without(snapshot(root), "sig") == refs_without(before, "sig")
+    assert (130, False) in outcomes, outcomes  # at least one run was really interrupted
+    assert snapshot(root) == before
+    assert git_out(root, "fsck", "--no-dangling").strip() == ""
