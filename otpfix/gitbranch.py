@@ -9,14 +9,18 @@ How it works (and why the user's checkout is never touched):
 - Rules run one at a time in id order (the registry's order), each on the content the
   previous rule's commit produced, so every commit is exactly one rule's change.
 - Commits are built from objects only: new blobs, the trees on the path to each changed
-  file (siblings and unchanged subtrees are reused byte for byte), and a commit object,
-  all written through gitpython's object database. No index file, no worktree, no
-  checkout: the working tree, the index, HEAD, the current branch and the stash are not
-  read for writing at all.
+  file (siblings and unchanged subtrees are reused byte for byte; only existing entries
+  change, so trees stay canonically sorted), and a commit object made by gitpython
+  (`Commit.create_from_tree`). Blobs and trees are written with one `git unpack-objects`
+  per commit; reads are one-shot `git cat-file --batch` runs. No index file, no
+  worktree, no checkout: the working tree, the index, HEAD, the current branch and the
+  stash are never written (the dirty check runs `git status` with GIT_OPTIONAL_LOCKS=0,
+  so it does not even refresh the index).
 - The branch ref is written last, with one `git update-ref` that checks the old value
   (absent, or the value seen at the start with --force). An interruption before that
-  point leaves no branch, only unreachable objects that `git gc` removes; after it, the
-  branch is complete.
+  point leaves no branch, only unreachable objects that `git gc` removes; from that
+  point on, interrupts are held back (inside `interrupts_as_keyboard_interrupt`) until
+  the report of the created branch has been printed.
 """
 
 from __future__ import annotations
@@ -154,10 +158,14 @@ def commit_message(rule: type, changes: Sequence[FileChange], applicability: str
 
 
 def review_notes(rule: type) -> str:
-    """What a reviewer must check for a rule: its documented `## Fix safety` section (and a
-    `## Review` section when the rule has one), from the text `otpfix explain` prints."""
+    """What a reviewer must check for a rule, from the text `otpfix explain` prints: its
+    `## Fix safety` section, then `## What it does not do` and `## Review` when present."""
     sections = _doc_sections(rule.documentation())
-    parts = [sections[k] for k in ("fix safety", "review") if sections.get(k)]
+    parts = []
+    for key, title in (("fix safety", ""), ("what it does not do", "What it does not do"),
+                       ("review", "Review")):
+        if sections.get(key):
+            parts.append(f"*{title}:* {sections[key]}" if title else sections[key])
     return "\n\n".join(parts).strip()
 
 
