@@ -692,3 +692,30 @@ def test_real_interrupts_leave_a_consistent_state(tmp_path, sig):
     assert (130, False) in outcomes, outcomes  # at least one run was really interrupted
     assert snapshot(root) == before
     assert git_out(root, "fsck", "--no-dangling").strip() == ""
+
+
+def test_linked_worktree(tmp_path):
+    root = tmp_path / "repo"
+    make_repo(root, {"lib/a.ex": module("Linked.A")})
+    linked = tmp_path / "linked"
+    git_out(root, "worktree", "add", "-q", "-b", "feature", str(linked))
+    write(linked, {"lib/b.ex": module("Linked.B")})
+    git_out(linked, "add", "-A")
+    git_out(linked, "commit", "-q", "-m", "feature work")
+    feature = git_out(linked, "rev-parse", "HEAD").strip()
+    write(linked, {"lib/a.ex": "# dirty in the linked worktree\n"})
+    before_main, before_linked = snapshot(root), snapshot(linked)
+
+    proc = otpfix("fix", "--branch", "feature-fixes", cwd=linked)
+
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert "on feature (" in proc.stderr.decode()
+    [c] = branch_commits(linked, feature, "feature-fixes")
+    assert_demonitor_commit(c, ["lib/a.ex", "lib/b.ex"], {"lib/a.ex": 1, "lib/b.ex": 1})
+    assert_untouched(before_linked, snapshot(linked), "feature-fixes")
+    assert_untouched(before_main, snapshot(root), "feature-fixes")
+    # Branches checked out in either worktree are never moved.
+    for name, where in (("main", root), ("feature", linked)):
+        proc = otpfix("fix", "--branch", name, "--force", cwd=linked)
+        assert proc.returncode == 2
+        assert f"is checked out in {where}" in proc.stderr.decode()
