@@ -438,7 +438,7 @@ def resolve_base(repo, base: str | None) -> tuple[str, str]:
 def check_branch_name(repo, name: str) -> None:
     import git
 
-    bad = not name or name.startswith("-") or name == "HEAD" or "@{" in name
+    bad = not name or name.startswith("-") or name in ("HEAD", "@") or "@{" in name
     if not bad:
         try:
             repo.git.check_ref_format(f"refs/heads/{name}")

@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 import re
 import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -380,7 +382,6 @@ def test_no_identity(tmp_path):
     env = {"GIT_AUTHOR_NAME": "Setup", "GIT_AUTHOR_EMAIL": "s@example.com",
            "GIT_COMMITTER_NAME": "Setup", "GIT_COMMITTER_EMAIL": "s@example.com"}
     git_out(root, "add", "-A")
-    import subprocess
     subprocess.run(["git", "commit", "-q", "-m", "init"], cwd=root, check=True, env={**os.environ, **env})
     before = snapshot(root)
     proc = otpfix("fix", "--branch", "fixes", cwd=root)
@@ -398,7 +399,7 @@ def test_no_identity(tmp_path):
     assert (c.author, c.committer) == ("Env Author <a@example.com>", "Env Committer <c@example.com>")
 
 
-@pytest.mark.parametrize("name", ["-x", "HEAD", "a..b", "bad name", "x.lock", "@{-1}"])
+@pytest.mark.parametrize("name", ["-x", "HEAD", "@", "a..b", "bad name", "x.lock", "@{-1}", ""])
 def test_invalid_branch_names(tmp_path, name):
     root = tmp_path / "repo"
     make_repo(root, {"lib/a.ex": module("Names.A")})
@@ -639,8 +640,6 @@ def test_real_interrupts_leave_a_consistent_state(tmp_path, sig):
     """Interrupt the real CLI at several moments: every time, either no branch exists and
     the message says so, or the complete branch exists and the report was printed; the
     checkout is untouched and no process is left behind (the run ends within the timeout)."""
-    import subprocess
-    import sys
     import time
 
     root = tmp_path / "repo"
