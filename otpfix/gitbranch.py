@@ -830,9 +830,9 @@ def render_report(result: BranchResult) -> list[str]:
             lines.append(f"(the branch was at {result.replaced[:12]} before)")
         lines.append(f"review with: git log -p {result.base_sha[:12]}..{result.branch}")
     if result.remaining:
+        where = "listed in --pr-body; run `otpfix scan` on the branch" if result.commits else "run `otpfix scan`"
         lines.append(
-            f"{_plural(len(result.remaining), 'finding')} left without an automatic fix "
-            "(listed in --pr-body; run `otpfix scan` on the branch)"
+            f"{_plural(len(result.remaining), 'finding')} left without an automatic fix ({where})"
         )
     return lines
 
