@@ -718,3 +718,31 @@ def test_linked_worktree(tmp_path):
         proc = otpfix("fix", "--branch", name, "--force", cwd=linked)
         assert proc.returncode == 2
         assert f"is checked out in {where}" in proc.stderr.decode()
+
+
+def test_branch_with_verify_checks_rewrites_with_elixir(tmp_path, monkeypatch):
+    from conftest import require_elixir
+
+    require_elixir()
+    root = tmp_path / "repo"
+    make_repo(root, {"lib/app/a.ex": module("App.A", downs=1)})
+    base = git_out(root, "rev-parse", "HEAD").strip()
+    proc = otpfix("fix", "--branch", "otpfix/verified", "--verify", cwd=root)
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert len(branch_commits(root, base, "otpfix/verified")) == 1
+
+    # A rewrite Elixir rejects is dropped: no commit, and the error names Elixir's message.
+    from otpfix import verify as verify_mod
+
+    real = verify_mod.check_sources
+
+    def reject_after(sources, mode="parse", timeout=600):
+        verdicts = real(sources, mode, timeout)
+        return {k: ("line 1: rejected for the test" if k.startswith("after:") else v) for k, v in verdicts.items()}
+
+    monkeypatch.setattr(verify_mod, "check_sources", reject_after)
+    result = gitbranch.create_fix_branch(
+        "otpfix/rejected", None, RunOptions(fix=True), cwd=str(root), verify=True
+    )
+    assert result.commits == [] and not result.created
+    assert any("Elixir cannot parse the fixed file" in message for _path, message in result.errors)
