@@ -195,6 +195,31 @@ def call_args(call: Node) -> list[Node]:
     return [c for c in args.named_children if c.type != "comment"]
 
 
+def pipe_left(call: Node) -> Node | None:
+    """The left side of `left |> call(...)` when `call` is the right operand of a pipe."""
+    parent = call.parent
+    if (
+        parent is not None
+        and parent.type == "binary_operator"
+        and operator(parent) == "|>"
+        and parent.child_by_field_name("right") == call
+    ):
+        return parent.child_by_field_name("left")
+    return None
+
+
+def is_piped_into(call: Node) -> bool:
+    """`x |> call(...)`: the call receives one more argument than it shows."""
+    return pipe_left(call) is not None
+
+
+def effective_args(call: Node) -> list[Node]:
+    """The call's arguments, with the left side of `left |> call(...)` prepended."""
+    left = pipe_left(call)
+    args = call_args(call)
+    return [left] + args if left is not None else args
+
+
 def do_block(call: Node) -> Node | None:
     for child in call.named_children:
         if child.type == "do_block":

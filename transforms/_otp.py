@@ -12,6 +12,7 @@ from typing import Iterator
 from tree_sitter import Node
 
 from otpfix.syntax import (
+    is_piped_into,
     DEF_KEYWORDS,
     call_args,
     call_name,
@@ -429,17 +430,6 @@ def local_call_name(node: Node) -> str | None:
     if name in SPECIAL_FORMS:
         return None
     return name
-
-
-def is_piped_into(call: Node) -> bool:
-    """`x |> call(...)`: the call receives one more argument than it shows."""
-    parent = call.parent
-    return (
-        parent is not None
-        and parent.type == "binary_operator"
-        and parent.child_by_field_name("right") == call
-        and text_of(parent.child_by_field_name("operator")) == "|>"
-    )
 
 
 def call_arity(call: Node) -> int:

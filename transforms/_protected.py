@@ -13,6 +13,8 @@ from typing import Any, Iterable, Mapping
 from tree_sitter import Node, QueryCursor
 
 from otpfix.syntax import (
+    effective_args,
+    is_piped_into,
     compile_query,
     block_expressions,
     call_args,
@@ -839,25 +841,11 @@ def _arity(call: Node) -> int:
         right = parent.child_by_field_name("right")
         if right is not None and right.type == "integer":
             return int(text_of(right))
-    n = len(call_args(call))
-    if (
-        parent is not None
-        and parent.type == "binary_operator"
-        and operator(parent) == "|>"
-        and parent.child_by_field_name("right") == call
-    ):
-        n += 1
-    return n
+    return len(effective_args(call))
 
 
 def _piped(call: Node) -> bool:
-    parent = call.parent
-    return (
-        parent is not None
-        and parent.type == "binary_operator"
-        and operator(parent) == "|>"
-        and parent.child_by_field_name("right") == call
-    )
+    return is_piped_into(call)
 
 
 def _unsafe_inspect(call: Node) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from tree_sitter import Node
 
 from otpfix.syntax import (
+    effective_args,
     call_args,
     call_name,
     def_body,
@@ -36,22 +37,6 @@ def supervisor_calls(root: Node) -> list[Node]:
         if node.type == "call" and call_name(node) in SUPERVISOR_CALLS and not in_quote(node):
             out.append(node)
     return out
-
-
-def effective_args(call: Node) -> list[Node]:
-    """The call's arguments, with the left side of `left |> call(...)` prepended."""
-    args = call_args(call)
-    parent = call.parent
-    if (
-        parent is not None
-        and parent.type == "binary_operator"
-        and operator(parent) == "|>"
-        and parent.child_by_field_name("right") == call
-    ):
-        left = parent.child_by_field_name("left")
-        if left is not None:
-            return [left] + args
-    return args
 
 
 def unwrap_block(node: Node) -> Node:

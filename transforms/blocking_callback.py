@@ -9,6 +9,7 @@ from typing import Any, Iterator, Mapping
 from tree_sitter import Node
 
 from otpfix.syntax import (
+    effective_args,
     call_args,
     call_name,
     def_body,
@@ -249,7 +250,7 @@ class BlockingCallback(Transform):
                 if self._blocking_name(name):
                     yield n, f"call:{name}"
                     continue
-                args = _piped_args(n)
+                args = effective_args(n)
                 if self.options["self_call"] and name in SELF_CALLS and args:
                     target = _normalize(text_of(args[0]))
                     if target in own:
@@ -313,21 +314,6 @@ def _entry_label(clause: Node) -> str:
 
 def _normalize(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
-
-
-def _piped_args(call: Node) -> list[Node]:
-    args = call_args(call)
-    parent = call.parent
-    if (
-        parent is not None
-        and parent.type == "binary_operator"
-        and operator(parent) == "|>"
-        and parent.child_by_field_name("right") == call
-    ):
-        left = parent.child_by_field_name("left")
-        if left is not None:
-            return [left] + args
-    return args
 
 
 def _runs_elsewhere(node: Node) -> bool:
@@ -402,7 +388,7 @@ def _own_names(module: Node) -> set[str]:
                     registered.add(_normalize(text_of(value)))
         elif name in ("Keyword.put_new", "Keyword.put"):
             # start_link(opts): GenServer.start_link(__MODULE__, arg, Keyword.put_new(opts, :name, X))
-            cargs = _piped_args(n)
+            cargs = effective_args(n)
             scope = enclosing_def(n)
             if len(cargs) == 3 and text_of(cargs[1]) == ":name" and scope is not None and _starts_self(scope, own):
                 registered.add(_normalize(text_of(cargs[2])))
