@@ -25,6 +25,8 @@ app = typer.Typer(
 class Format(str, Enum):
     text = "text"
     json = "json"
+    sarif = "sarif"
+    github = "github"
 
 
 def _err(message: str) -> None:
@@ -44,14 +46,30 @@ PathsArg = typer.Argument(None, help="Files or directories (default: .)", show_d
 SelectOpt = typer.Option(None, "--select", help="Only these rules (comma-separated, repeatable).")
 IgnoreOpt = typer.Option(None, "--ignore", help="Skip these rules (comma-separated, repeatable).")
 SafeOnlyOpt = typer.Option(False, "--safe-only", help="Apply only fixes marked safe.")
+JobsOpt = typer.Option(0, "--jobs", "-j", min=0, help="Worker processes (0: one per core).", show_default=False)
+NoCacheOpt = typer.Option(False, "--no-cache", help="Neither read nor write the .otpfix_cache/ result cache.")
+QuietOpt = typer.Option(False, "--quiet", "-q", help="No progress bar and no summary on stderr.")
 
 
-def _options(select, ignore, *, fix: bool, safe_only: bool = False) -> RunOptions:
+def _options(
+    paths,
+    select,
+    ignore,
+    *,
+    fix: bool,
+    safe_only: bool = False,
+    jobs: int = 0,
+    no_cache: bool = False,
+    quiet: bool = False,
+) -> RunOptions:
     return RunOptions(
         select=_split(select),
         ignore=_split(ignore) or (),
         fix=fix,
         safe_only=safe_only,
+        jobs=jobs,
+        cache_dir=None if no_cache else api.default_cache_dir(paths or ["."]),
+        progress=not quiet,
     )
 
 
@@ -80,14 +98,22 @@ def scan(
     select: Optional[List[str]] = SelectOpt,
     ignore: Optional[List[str]] = IgnoreOpt,
     format: Format = typer.Option(Format.text, "--format", help="Report format."),
+    jobs: int = JobsOpt,
+    no_cache: bool = NoCacheOpt,
+    quiet: bool = QuietOpt,
 ) -> None:
     """List findings. Exit 0: none, 1: findings, 2: errors."""
-    run = _run(paths, _options(select, ignore, fix=False))
+    run = _run(paths, _options(paths, select, ignore, fix=False, jobs=jobs, no_cache=no_cache, quiet=quiet))
     if format is Format.json:
         sys.stdout.write(report.render_json(run.results))
+    elif format is Format.sarif:
+        sys.stdout.write(report.render_sarif(run.results, run.rules))
+    elif format is Format.github:
+        sys.stdout.write(report.render_github(run.results))
     else:
-        sys.stdout.write(report.render_text(run.results))
-        _err(report.summary(run.results))
+        sys.stdout.write(report.render_text(run.results, color=report.use_color(sys.stdout)))
+        if not quiet:
+            _err(report.summary(run.results))
     raise typer.Exit(report.scan_exit_code(run.results))
 
 
@@ -97,9 +123,15 @@ def diff(
     select: Optional[List[str]] = SelectOpt,
     ignore: Optional[List[str]] = IgnoreOpt,
     safe_only: bool = SafeOnlyOpt,
+    jobs: int = JobsOpt,
+    no_cache: bool = NoCacheOpt,
+    quiet: bool = QuietOpt,
 ) -> None:
     """Print the fixes as a unified diff; write nothing. Exit 0: no change, 1: diff, 2: errors."""
-    run = _run(paths, _options(select, ignore, fix=True, safe_only=safe_only))
+    run = _run(
+        paths,
+        _options(paths, select, ignore, fix=True, safe_only=safe_only, jobs=jobs, no_cache=no_cache, quiet=quiet),
+    )
     sys.stdout.write(run_diff(run.results))
     _print_notes(run)
     _print_errors(run)
@@ -112,11 +144,17 @@ def fix(
     select: Optional[List[str]] = SelectOpt,
     ignore: Optional[List[str]] = IgnoreOpt,
     safe_only: bool = SafeOnlyOpt,
+    jobs: int = JobsOpt,
+    no_cache: bool = NoCacheOpt,
+    quiet: bool = QuietOpt,
 ) -> None:
     """Apply fixes in place. Exit 0: nothing left, 1: findings remain unfixed, 2: errors."""
-    run = _run(paths, _options(select, ignore, fix=True, safe_only=safe_only))
+    run = _run(
+        paths,
+        _options(paths, select, ignore, fix=True, safe_only=safe_only, jobs=jobs, no_cache=no_cache, quiet=quiet),
+    )
     written = api.write_changes(run)
-    for r in written:
+    for r in written if not quiet else ():
         counts: dict[str, int] = {}
         for rule in r.applied:
             counts[rule] = counts.get(rule, 0) + 1
@@ -125,7 +163,8 @@ def fix(
     _print_notes(run)
     _print_errors(run)
     remaining = sum(len(r.remaining) for r in run.results)
-    _err(f"{len(written)} file{'s' * (len(written) != 1)} fixed; {remaining} finding{'s' * (remaining != 1)} left.")
+    if not quiet:
+        _err(f"{len(written)} file{'s' * (len(written) != 1)} fixed; {remaining} finding{'s' * (remaining != 1)} left.")
     raise typer.Exit(report.fix_exit_code(run.results))
 
 

@@ -111,6 +111,9 @@ class FileResult:
     names the rules whose fixes made it into `fixed`, in application order, one entry per
     applied fix. `notes` are non-fatal messages (a fix dropped because it broke the parse).
     `error` is set when the file could not be processed at all; the file is then left alone.
+    `original` is the content that was read. To keep memory bounded, `api.run` keeps it only
+    where it is needed (a fix was applied, or a finding carries a fix whose positions a
+    report may compute); elsewhere it is None. A FileResult never holds a syntax tree.
     """
 
     path: str
@@ -136,8 +139,12 @@ class RunOptions:
     ignore: tuple[str, ...] = ()
     safe_only: bool = False
     fix: bool = False  # compute fixes (diff/fix) or only findings (scan)
-    jobs: int = 1
+    jobs: int = 1  # worker processes; 0: one per available core. Small runs stay serial.
     rule_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     include_tests: bool = False  # rules that skip test files by default see them too
     max_file_size: int = 10 * 1024 * 1024
     max_passes: int = 10
+    #: Result cache directory (`.otpfix_cache/`); None: no cache.
+    cache_dir: str | None = None
+    #: Show a progress bar on stderr (only when it is a terminal and the run is large).
+    progress: bool = False
