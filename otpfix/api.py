@@ -93,8 +93,40 @@ def _read(target: Target, options: RunOptions) -> tuple[bytes | None, str | None
 # -- one worker (a pool process, or this process for serial runs) --------------------------
 
 
+class _Keys:
+    """Cache keys; the same computation in the main process (lookups) and in workers
+    (the key of what they actually read)."""
+
+    def __init__(
+        self,
+        base: str,
+        project_rules: Sequence[Transform],
+        project_digests: Mapping[str, str],
+        options: RunOptions,
+    ) -> None:
+        self.base = base
+        self.project_rules = project_rules
+        self.project_digests = project_digests
+        self.options = options
+
+    def facts(self, path: str, data: bytes) -> str:
+        return cache_mod.entry_key("facts", self.base, path, cache_mod.content_digest(data))
+
+    def check(self, path: str, data: bytes) -> str:
+        extra = []
+        if self.project_rules:
+            # Project facts matter only for the project-aware rules that can run here.
+            for rule in active_rules(self.project_rules, path, data, self.options):
+                extra.append(f"{rule.id}={self.project_digests.get(rule.id, '')}")
+        return cache_mod.entry_key("check", self.base, path, cache_mod.content_digest(data), extra)
+
+
 class _Worker:
-    """Everything a process needs to handle files of one run; built once per process."""
+    """Everything a process needs to handle files of one run; built once per process.
+
+    Workers look entries up in the cache (read-only); their methods return (value, cache
+    key, cache entry), key and entry None when there is nothing new to store, and the main
+    process writes the new entries in one transaction."""
 
     def __init__(
         self,
@@ -106,87 +138,101 @@ class _Worker:
     ) -> None:
         self.options = options
         self.rules = registry.resolve(options.select, options.ignore, options.rule_options)
-        self.project_rules = [r for r in self.rules if r.uses_project()]
         self.project = project
-        self.project_digests = project_digests
-        self.cache = cache_mod.Cache(options.cache_dir) if options.cache_dir and base_key else None
-        self.base_key = base_key or ""
+        project_rules = [r for r in self.rules if r.uses_project()]
+        self.keys: _Keys | None = None
+        self.store: cache_mod.Store | None = None
+        if base_key and options.cache_dir:
+            self.keys = _Keys(base_key, project_rules, project_digests, options)
+            self.store = cache_mod.Store(options.cache_dir)  # opened on first use, per process
         self.slim = slim
 
-    def _load(self, item: Item) -> tuple[str, bytes | None, str | None]:
-        if isinstance(item, Target):
-            data, error = _read(item, self.options)
-            return item.path, data, error
-        return item[0], item[1], None
-
-    # -- project pass ----------------------------------------------------------------------
-    def collect(self, item: Item) -> dict[str, Any]:
-        path, data, _error = self._load(item)
+    def collect(self, item: Item) -> tuple[dict[str, Any], str | None, Any]:
+        path, data, _error = _load(item, self.options)
         if data is None:
-            return {}
-        if self.cache is None:
-            return collect_facts(path, data, self.rules, self.options)
-        key = cache_mod.entry_key("facts", self.base_key, path, cache_mod.content_digest(data))
-        raw = self.cache.get(key)
-        if raw is not None:
-            try:
-                facts = cache_mod.decode(raw)
-                if isinstance(facts, dict):
-                    return facts
-            except Exception:
-                pass  # a corrupt entry is a miss
+            return {}, None, None
+        key = None
+        if self.keys is not None and self.store is not None:
+            key = self.keys.facts(path, data)
+            raw = self.store.get(key)
+            if raw is not None:
+                try:
+                    facts = cache_mod.decode(raw)
+                    if isinstance(facts, dict):
+                        return facts, None, None
+                except Exception:
+                    pass  # a corrupt entry is a miss
         facts = collect_facts(path, data, self.rules, self.options)
+        if key is None:
+            return facts, None, None
         try:
-            self.cache.put(key, cache_mod.encode(facts))
+            return facts, key, cache_mod.encode(facts)
         except cache_mod.Unencodable:
-            pass  # facts of this kind are recomputed every run
-        return facts
+            return facts, None, None  # facts of this kind are recomputed every run
 
-    # -- per-file processing ---------------------------------------------------------------
-    def process(self, item: Item) -> FileResult:
-        path, data, error = self._load(item)
+    def process(self, item: Item) -> tuple[FileResult, str | None, Any]:
+        path, data, error = _load(item, self.options)
         if data is None:
-            return FileResult(path=path, error=error)
-        result = self._process(path, data)
-        return _slim(result) if self.slim else result
-
-    def _process(self, path: str, data: bytes) -> FileResult:
-        if self.cache is None:
-            return process_source(path, data, self.rules, self.options, self.project)
-        key = self._check_key(path, data)
-        raw = self.cache.get(key)
-        if raw is not None:
-            try:
-                hit = cache_mod.load_result(path, raw, data)
-            except Exception:
-                hit = None  # a corrupt entry is a miss
-            # The entry holds the findings on the original bytes: all a scan needs. For
-            # diff/fix it is the whole answer only when there is nothing to fix.
-            if hit is not None and (not self.options.fix or (not hit.findings and not hit.error)):
-                return hit
+            return FileResult(path=path, error=error), None, None
+        key = None
+        if self.keys is not None and self.store is not None:
+            key = self.keys.check(path, data)
+            raw = self.store.get(key)
+            if raw is not None:
+                hit = self._hit(path, raw, data)
+                if hit is not None:
+                    return hit, None, None
         result = process_source(path, data, self.rules, self.options, self.project)
+        entry = None
         # In fix mode an error may come from a later pass on fixed content: not cached.
-        if not (self.options.fix and result.error):
-            self.cache.put(key, cache_mod.dump_result(result))
-        return result
+        if key is not None and not (self.options.fix and result.error):
+            entry = cache_mod.dump_result(result)
+        else:
+            key = None
+        return (_slim(result) if self.slim else result), key, entry
 
-    def _check_key(self, path: str, data: bytes) -> str:
-        extra = []
-        if self.project_rules:
-            # Project facts matter only for the project-aware rules that can run here.
-            for rule in active_rules(self.project_rules, path, data, self.options):
-                extra.append(f"{rule.id}={self.project_digests.get(rule.id, '')}")
-        return cache_mod.entry_key("check", self.base_key, path, cache_mod.content_digest(data), extra)
+    def _hit(self, path: str, raw: Any, data: bytes) -> FileResult | None:
+        try:
+            findings, error = cache_mod.load_entry(path, raw)
+        except Exception:
+            return None  # a corrupt entry is a miss
+        # The entry holds the findings on the original bytes: all a scan needs. For
+        # diff/fix it is the whole answer only when there is nothing to fix.
+        if self.options.fix and (findings or error):
+            return None
+        keep = not self.slim or _needs_original(findings, data)
+        return FileResult(
+            path=path, findings=findings, original=data if keep else None, error=error, remaining=findings
+        )
+
+    def close(self) -> None:
+        if self.store is not None:
+            self.store.close()
+
+
+def _load(item: Item, options: RunOptions) -> tuple[str, bytes | None, str | None]:
+    if isinstance(item, Target):
+        data, error = _read(item, options)
+        return item.path, data, error
+    return item[0], item[1], None
+
+
+def _path_of(item: Item) -> str:
+    return item.path if isinstance(item, Target) else item[0]
+
+
+def _needs_original(findings: Sequence[Any], data: bytes) -> bool:
+    if any(f.fix is not None for f in findings):
+        return True  # a report may place the fix's edits (SARIF replacements)
+    return bool(findings) and data.startswith(UTF8_BOM)  # SARIF columns skip a BOM
 
 
 def _slim(result: FileResult) -> FileResult:
     """Drop `original` where nothing needs it (memory stays bounded on big runs)."""
     if result.original is None or result.fixed is not None:
         return result
-    if any(f.fix is not None for f in result.findings):
-        return result  # a report may place the fix's edits (SARIF replacements)
-    if result.findings and result.original.startswith(UTF8_BOM):
-        return result  # SARIF columns on line 1 do not count a byte order mark
+    if _needs_original(result.findings, result.original):
+        return result
     return replace(result, original=None)
 
 
@@ -223,9 +269,12 @@ def _map(
     if jobs <= 1:
         worker = _Worker(*worker_args)
         call = getattr(worker, method)
-        for item in items:
-            yield call(item)
-            advance()
+        try:
+            for item in items:
+                yield call(item)
+                advance()
+        finally:
+            worker.close()
         return
     chunksize = max(1, min(64, len(items) // (jobs * 16)))
     done = 0
@@ -247,29 +296,53 @@ def _map(
         advance()
 
 
-def _broken_result(item: Item) -> FileResult:
-    path = item.path if isinstance(item, Target) else item[0]
-    return FileResult(path=path, error="an otpfix worker process crashed during this part of the run")
+def _broken_result(item: Item) -> tuple[FileResult, None, None]:
+    error = "an otpfix worker process crashed during this part of the run"
+    return FileResult(path=_path_of(item), error=error), None, None
 
 
 # -- runs ------------------------------------------------------------------------------------
 
 
-def _execute(items: Sequence[Item], options: RunOptions, rules: list[Transform], slim: bool) -> list[FileResult]:
+def _phase(
+    method: str,
+    items: Sequence[Item],
+    options: RunOptions,
+    worker_args: tuple,
+    on_broken: Callable[[Item], Any],
+    advance: Callable[[], None],
+) -> list[Any]:
+    """One pass over the files, serially or in a pool; new cache entries are written here."""
     jobs = effective_jobs(options.jobs, len(items))
+    values: list[Any] = []
+    writes: list[tuple[str, Any]] = []
+    for value, key, entry in _map(method, items, jobs, worker_args, on_broken, advance):
+        values.append(value)
+        if key is not None:
+            writes.append((key, entry))
+    if options.cache_dir and writes:
+        store = cache_mod.Store(options.cache_dir)
+        try:
+            store.put_many(writes, run_size=len(items))
+        finally:
+            store.close()  # never open across a fork
+    return values
+
+
+def _execute(items: Sequence[Item], options: RunOptions, rules: list[Transform], slim: bool) -> list[FileResult]:
     base = cache_mod.base_key(rules, options) if options.cache_dir else None
     uses_project = any(r.uses_project() for r in rules)
     with _progress(options, len(items) * (2 if uses_project else 1)) as advance:
         project: dict[str, dict[str, Any]] = {}
         if uses_project:
             args = (options, {}, {}, base, slim)
-            for item, facts in zip(items, _map("collect", items, jobs, args, lambda _i: {}, advance)):
-                path = item.path if isinstance(item, Target) else item[0]
+            facts_list = _phase("collect", items, options, args, lambda _i: ({}, None, None), advance)
+            for item, facts in zip(items, facts_list):
                 for rule_id, value in facts.items():
-                    project.setdefault(rule_id, {})[path] = value
-        digests = {rule_id: cache_mod.digest(facts) for rule_id, facts in project.items()} if base else {}
+                    project.setdefault(rule_id, {})[_path_of(item)] = value
+        digests = {rid: cache_mod.digest(f) for rid, f in project.items()} if base else {}
         args = (options, project, digests, base, slim)
-        return list(_map("process", items, jobs, args, _broken_result, advance))
+        return _phase("process", items, options, args, _broken_result, advance)
 
 
 class _progress:

@@ -7,10 +7,9 @@ that change findings, and, for project-aware rules that could run on the file, a
 the project facts they see. A hit is therefore exact: the file is not parsed again.
 
 Entries are small JSON documents (never pickle: a cache directory checked out from an
-untrusted repository must not be able to run code), written atomically (temporary file in
-the same directory, then rename). An unreadable, truncated or otherwise corrupt entry is a
-miss; a cache that cannot be written is silently skipped: the cache is never the reason a
-run fails.
+untrusted repository must not be able to run code) in an SQLite table, written in one
+transaction per run phase (atomic). An unreadable or otherwise corrupt entry is a miss; a
+cache that cannot be written is skipped: the cache is never the reason a run fails.
 """
 
 from __future__ import annotations
@@ -21,7 +20,7 @@ import importlib
 import json
 import os
 import pickle
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, Sequence
 
 from . import __version__
 from .types import Applicability, Edit, FileResult, Finding, Fix, RunOptions, Span
@@ -32,7 +31,7 @@ FORMAT = "1"  # bump when the entry layout changes
 #: RunOptions fields that cannot change a file's findings (everything else is in the key,
 #: so a field added later is safe by default: at worst it costs cache misses).
 NOT_IN_KEY = frozenset(
-    {"fix", "safe_only", "jobs", "max_passes", "cache_dir", "quiet", "select", "ignore", "rule_options"}
+    {"fix", "safe_only", "jobs", "max_passes", "cache_dir", "progress", "select", "ignore", "rule_options"}
 )
 
 
@@ -181,66 +180,132 @@ def entry_key(kind: str, base: str, path: str, data_digest: str, extra: Iterable
     return h.hexdigest()
 
 
-# -- entries -------------------------------------------------------------------------------
+# -- the store -----------------------------------------------------------------------------
 
 
-class Cache:
-    """A directory of entries: `<dir>/<2 hex>/<62 hex>.json`."""
+class Store:
+    """Entries in one SQLite file, `<dir>/cache.sqlite` (stdlib, atomic transactions, one
+    file instead of thousands: creating a small file per entry costs more than parsing on
+    some file systems). Only the main process opens it; workers return entries to write.
+
+    Every failure (locked, read-only, corrupt, unsupported file system) turns into a miss
+    or a skipped write. A corrupt database file is replaced by an empty one on write.
+    """
+
+    FILE = "cache.sqlite"
+    #: Entries kept at most (the oldest go first): max(this, 4 x the files of the run).
+    MAX_ENTRIES = 100_000
 
     def __init__(self, directory: str) -> None:
         self.directory = directory
-        self._made: set[str] = set()
-        self._usable = True
+        self.path = os.path.join(directory, self.FILE)
+        self._db: Any = None
+        self._broken = False
 
-    def _path(self, key: str) -> str:
-        return os.path.join(self.directory, key[:2], key[2:] + ".json")
-
-    def get(self, key: str) -> Any | None:
-        try:
-            with open(self._path(key), "rb") as fh:
-                doc = json.loads(fh.read())
-            if doc.get("key") != key:
-                return None
-            return doc["value"]
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+    def _open(self, create: bool) -> Any:
+        if self._db is not None or self._broken:
+            return self._db
+        if not create and not os.path.exists(self.path):
             return None
+        import sqlite3
 
-    def put(self, key: str, value: Any) -> None:
-        if not self._usable:
-            return
-        path = self._path(key)
-        shard = os.path.dirname(path)
-        tmp = f"{path}.{os.getpid()}.tmp"
+        if create:
+            self._prepare_dir()
+        db = sqlite3.connect(self.path, timeout=2.0, isolation_level=None, check_same_thread=False)
         try:
-            if shard not in self._made:
-                self._prepare(shard)
-            raw = json.dumps({"key": key, "value": value}, ensure_ascii=False, separators=(",", ":"))
-            with open(tmp, "wb") as fh:
-                fh.write(raw.encode("utf-8", "surrogateescape"))
-            os.replace(tmp, path)
-        except (OSError, ValueError, TypeError):
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
+            )
+        except sqlite3.Error:
+            db.close()
+            raise
+        self._db = db
+        return db
+
+    def _prepare_dir(self) -> None:
+        if os.path.isdir(self.directory):
+            return
+        os.makedirs(self.directory, exist_ok=True)
+        # Keep the cache out of version control and out of backups.
+        for name, text in (
+            (".gitignore", "# Created by otpfix.\n*\n"),
+            ("CACHEDIR.TAG", "Signature: 8a477f597d28d172789f06886806bc55\n# otpfix result cache\n"),
+        ):
             try:
-                os.unlink(tmp)
+                with open(os.path.join(self.directory, name), "x") as fh:
+                    fh.write(text)
             except OSError:
                 pass
-            if not os.path.isdir(self.directory):
-                self._usable = False
 
-    def _prepare(self, shard: str) -> None:
-        if not os.path.isdir(self.directory):
-            os.makedirs(self.directory, exist_ok=True)
-            # Keep the cache out of version control and out of backups.
-            for name, text in (
-                (".gitignore", "# Created by otpfix.\n*\n"),
-                ("CACHEDIR.TAG", "Signature: 8a477f597d28d172789f06886806bc55\n# otpfix cache\n"),
-            ):
+    def get(self, key: str) -> Any | None:
+        """The decoded value stored under `key`, or None (absent, unreadable, corrupt)."""
+        import sqlite3
+
+        try:
+            db = self._open(create=False)
+            if db is None:
+                return None
+            row = db.execute("SELECT value FROM entries WHERE key = ?", (key,)).fetchone()
+            return json.loads(row[0]) if row is not None else None
+        except ValueError:
+            return None  # a corrupt entry is a miss
+        except (sqlite3.Error, OSError):
+            self.close()
+            self._broken = True  # do not retry on every file
+            return None
+
+    def put_many(self, entries: Sequence[tuple[str, Any]], run_size: int = 0) -> None:
+        if not entries:
+            return
+        import sqlite3
+
+        rows = [(k, json.dumps(v, ensure_ascii=False, separators=(",", ":"))) for k, v in entries]
+        for attempt in (1, 2):
+            try:
+                db = self._open(create=True)
+                if db is None:
+                    return
+                db.execute("BEGIN IMMEDIATE")
                 try:
-                    with open(os.path.join(self.directory, name), "x") as fh:
-                        fh.write(text)
-                except OSError:
-                    pass
-        os.makedirs(shard, exist_ok=True)
-        self._made.add(shard)
+                    db.executemany("INSERT OR REPLACE INTO entries (key, value) VALUES (?, ?)", rows)
+                    cap = max(self.MAX_ENTRIES, 4 * run_size)
+                    (count,) = db.execute("SELECT count(*) FROM entries").fetchone()
+                    if count > cap:
+                        db.execute(
+                            "DELETE FROM entries WHERE rowid IN "
+                            "(SELECT rowid FROM entries ORDER BY rowid LIMIT ?)",
+                            (count - cap,),
+                        )
+                    db.execute("COMMIT")
+                except BaseException:
+                    db.execute("ROLLBACK")
+                    raise
+                return
+            except sqlite3.DatabaseError as exc:
+                self.close()
+                if attempt == 2 or isinstance(exc, sqlite3.OperationalError):
+                    return  # locked, read-only, ...: skip this write
+                self._reset()  # "file is not a database", "malformed": start afresh
+            except (sqlite3.Error, OSError):
+                self.close()
+                return
+
+    def _reset(self) -> None:
+        for suffix in ("", "-wal", "-shm"):
+            try:
+                os.unlink(self.path + suffix)
+            except OSError:
+                pass
+
+    def close(self) -> None:
+        if self._db is not None:
+            try:
+                self._db.close()
+            except Exception:
+                pass
+        self._db = None
 
 
 # -- FileResult <-> JSON -------------------------------------------------------------------
@@ -272,9 +337,9 @@ def dump_result(result: FileResult) -> dict:
     return {"findings": dump_findings(result.findings), "error": result.error}
 
 
-def load_result(path: str, raw: Mapping[str, Any], original: bytes | None) -> FileResult:
+def load_entry(path: str, raw: Mapping[str, Any]) -> tuple[tuple[Finding, ...], str | None]:
     findings = load_findings(path, raw["findings"])
     error = raw["error"]
     if error is not None and not isinstance(error, str):
         raise ValueError("bad error")
-    return FileResult(path=path, findings=findings, original=original, error=error, remaining=findings)
+    return findings, error

@@ -43,8 +43,8 @@ def discover(paths: Iterable[str]) -> list[Target]:
         if os.path.isdir(arg) and not os.path.islink(arg) or (
             os.path.islink(arg) and os.path.isdir(arg)
         ):
-            for target in _walk(arg):
-                seen.setdefault(os.path.realpath(target.fs_path), target)
+            for real, target in _walk(arg):
+                seen.setdefault(real, target)
             continue
         if os.path.islink(arg) and not os.path.exists(arg):
             errors.append(Target(_display(arg), arg, "broken symbolic link"))
@@ -55,20 +55,32 @@ def discover(paths: Iterable[str]) -> list[Target]:
     return sorted(errors + targets, key=lambda t: t.path)
 
 
-def _walk(root: str) -> Iterator[Target]:
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-        dirnames[:] = sorted(
-            d
-            for d in dirnames
-            if d not in SKIP_DIRS and not os.path.islink(os.path.join(dirpath, d))
-        )
-        for name in sorted(filenames):
-            if not name.endswith(ELIXIR_SUFFIXES):
+def _walk(root: str) -> Iterator[tuple[str, Target]]:
+    """(real path, target) for every Elixir file below `root`.
+
+    One scandir per directory and no per-file system call: symbolic links (to files or
+    directories) are recognised from the directory entry and skipped, and the real path
+    of a file is that of `root` joined with the (link-free) path below it."""
+    stack = [(root, os.path.realpath(root))]
+    while stack:
+        directory, real_dir = stack.pop()
+        try:
+            with os.scandir(directory) as it:
+                entries = list(it)
+        except OSError:
+            continue  # unreadable directory: skipped, like os.walk does
+        for entry in entries:
+            try:
+                if entry.is_symlink():
+                    continue
+                is_dir = entry.is_dir(follow_symlinks=False)
+            except OSError:
                 continue
-            full = os.path.join(dirpath, name)
-            if os.path.islink(full):
-                continue
-            yield Target(_display(full), full)
+            if is_dir:
+                if entry.name not in SKIP_DIRS:
+                    stack.append((entry.path, os.path.join(real_dir, entry.name)))
+            elif entry.name.endswith(ELIXIR_SUFFIXES):
+                yield os.path.join(real_dir, entry.name), Target(_display(entry.path), entry.path)
 
 
 class FileRefused(OSError):
