@@ -117,11 +117,15 @@ def digest(obj: Any) -> str:
     """A stable hex digest of `obj` (same value, same digest, in every process and run).
 
     Values `encode` does not support fall back to pickle, which is still exact (equal
-    digests mean equal pickles) but may differ between runs: only cache misses follow."""
+    digests mean equal pickles) but may differ between runs: only cache misses follow.
+    Values that cannot even be pickled get a random digest (never a hit)."""
     try:
         raw = ("j" + _canonical(encode(obj))).encode("utf-8")
     except (Unencodable, RecursionError):
-        raw = b"p" + pickle.dumps(obj, protocol=4)
+        try:
+            raw = b"p" + pickle.dumps(obj, protocol=4)
+        except Exception:
+            raw = b"r" + os.urandom(16)  # cannot be identified: never a hit
     return hashlib.sha256(raw).hexdigest()
 
 
