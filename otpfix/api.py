@@ -20,7 +20,7 @@ from itertools import repeat
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 from . import cache as cache_mod
-from . import registry
+from . import globs, registry
 from .engine import UTF8_BOM, active_rules, collect_facts, process_source
 from .files import Target, atomic_write, describe_os_error, discover, read_bytes
 from .transform import Transform
@@ -90,6 +90,22 @@ def _read(target: Target, options: RunOptions) -> tuple[bytes | None, str | None
         return None, describe_os_error(exc)
 
 
+def rules_for_path(
+    fs_path: str, rules: Sequence[Transform], options: RunOptions
+) -> Sequence[Transform]:
+    """`rules` minus those a `per_path_ignore` glob turns off for this file."""
+    if not options.per_path_ignore:
+        return rules
+    rel = globs.relative_to(fs_path, options.root)
+    off = {
+        rule_id
+        for pattern, ids in options.per_path_ignore
+        if globs.matches_any(rel, (pattern,))
+        for rule_id in ids
+    }
+    return [r for r in rules if r.id not in off] if off else rules
+
+
 # -- one worker (a pool process, or this process for serial runs) --------------------------
 
 
@@ -112,11 +128,12 @@ class _Keys:
     def facts(self, path: str, data: bytes) -> str:
         return cache_mod.entry_key("facts", self.base, path, cache_mod.content_digest(data))
 
-    def check(self, path: str, data: bytes) -> str:
+    def check(self, path: str, data: bytes, rules: Sequence[Transform]) -> str:
         extra = []
         if self.project_rules:
             # Project facts matter only for the project-aware rules that can run here.
-            for rule in active_rules(self.project_rules, path, data, self.options):
+            project_rules = [r for r in rules if r.uses_project()]
+            for rule in active_rules(project_rules, path, data, self.options):
                 extra.append(f"{rule.id}={self.project_digests.get(rule.id, '')}")
         return cache_mod.entry_key("check", self.base, path, cache_mod.content_digest(data), extra)
 
@@ -176,13 +193,13 @@ class _Worker:
             return FileResult(path=path, error=error), None, None
         key = None
         if self.keys is not None and self.store is not None:
-            key = self.keys.check(path, data)
+            key = self.keys.check(path, data, self._rules_for(item))
             raw = self.store.get(key)
             if raw is not None:
                 hit = self._hit(path, raw, data)
                 if hit is not None:
                     return hit, None, None
-        result = process_source(path, data, self.rules, self.options, self.project)
+        result = process_source(path, data, self._rules_for(item), self.options, self.project)
         entry = None
         # In fix mode an error may come from a later pass on fixed content: not cached.
         if key is not None and not (self.options.fix and result.error):
@@ -190,6 +207,9 @@ class _Worker:
         else:
             key = None
         return (_slim(result) if self.slim else result), key, entry
+
+    def _rules_for(self, item: Item) -> Sequence[Transform]:
+        return rules_for_path(item.fs_path if isinstance(item, Target) else item[0], self.rules, self.options)
 
     def _hit(self, path: str, raw: Any, data: bytes) -> FileResult | None:
         try:
@@ -376,6 +396,7 @@ def process_target(
     data, error = _read(target, options)
     if data is None:
         return FileResult(path=target.path, error=error)
+    rules = rules_for_path(target.fs_path, rules, options)
     return process_source(target.path, data, rules, options, project)
 
 
@@ -394,10 +415,21 @@ def build_project(
     return project
 
 
+def _resolve(options: RunOptions) -> list[Transform]:
+    rules = registry.resolve(options.select, options.ignore, options.rule_options)
+    registry.check_ids((i for _, ids in options.per_path_ignore for i in ids), "per-path ignore")
+    for pattern in (*options.exclude, *(p for p, _ in options.per_path_ignore)):
+        try:
+            globs.validate(pattern)
+        except globs.GlobError as exc:
+            raise registry.RegistryError(str(exc)) from None
+    return rules
+
+
 def run(paths: Iterable[str], options: RunOptions) -> Run:
     """Process every file under `paths`; raises registry.RegistryError for bad rule ids."""
-    rules = registry.resolve(options.select, options.ignore, options.rule_options)
-    targets = discover(list(paths))
+    rules = _resolve(options)
+    targets = discover(list(paths), options.exclude, options.root)
     out = Run(options=options, rules=rules)
     out.fs_paths = {t.path: t.fs_path for t in targets}
     out.results = _execute(targets, options, rules, slim=True)
@@ -407,8 +439,10 @@ def run(paths: Iterable[str], options: RunOptions) -> Run:
 def run_sources(sources: Mapping[str, bytes], options: RunOptions) -> Run:
     """Like `run`, on in-memory files {display path: bytes} (tests, git blobs).
 
-    Raises registry.RegistryError for bad rule ids."""
-    rules = registry.resolve(options.select, options.ignore, options.rule_options)
+    Display paths are taken relative to the current directory for `per_path_ignore`
+    (`exclude` is a discovery setting and does not apply). Raises
+    registry.RegistryError for bad rule ids."""
+    rules = _resolve(options)
     items = [(path, sources[path]) for path in sorted(sources)]
     out = Run(options=options, rules=rules)
     out.results = _execute(items, options, rules, slim=False)

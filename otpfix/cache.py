@@ -26,7 +26,7 @@ from . import __version__
 from .types import Applicability, Edit, FileResult, Finding, Fix, RunOptions, Span
 
 CACHE_DIR_NAME = ".otpfix_cache"
-FORMAT = "1"  # bump when the entry layout changes
+FORMAT = "2"  # bump when the entry layout changes
 
 #: RunOptions fields that cannot change a file's findings (everything else is in the key,
 #: so a field added later is safe by default: at worst it costs cache misses).
@@ -322,18 +322,19 @@ def dump_findings(findings: Iterable[Finding]) -> list:
         fix = None
         if f.fix is not None:
             fix = [f.fix.title, f.fix.applicability.value, [[e.start, e.end, e.text] for e in f.fix.edits]]
-        out.append([f.rule, [s.start, s.end, s.line, s.column, s.end_line, s.end_column], f.message, fix])
+        span = [s.start, s.end, s.line, s.column, s.end_line, s.end_column]
+        out.append([f.rule, span, f.message, fix, f.fingerprint])
     return out
 
 
 def load_findings(path: str, raw: list) -> tuple[Finding, ...]:
     out = []
-    for rule, span, message, fix in raw:
+    for rule, span, message, fix, fingerprint in raw:
         fx = None
         if fix is not None:
             title, applicability, edits = fix
             fx = Fix(title, tuple(Edit(a, b, t) for a, b, t in edits), Applicability(applicability))
-        out.append(Finding(rule, path, Span(*span), message, fx))
+        out.append(Finding(rule, path, Span(*span), message, fx, fingerprint=fingerprint))
     return tuple(out)
 
 

@@ -9,8 +9,10 @@ from typing import List, Optional
 
 import typer
 
-from . import __version__, api, registry, report
+from . import __version__, api, baseline, config, registry, report
 from .diff import run_diff
+from .elixir import ElixirUnavailable
+from .verify import verify_results
 from .types import RunOptions
 
 app = typer.Typer(
@@ -43,10 +45,26 @@ def _split(values: Optional[List[str]]) -> tuple[str, ...] | None:
 
 
 PathsArg = typer.Argument(None, help="Files or directories (default: .)", show_default=False)
-SelectOpt = typer.Option(None, "--select", help="Only these rules (comma-separated, repeatable).")
-IgnoreOpt = typer.Option(None, "--ignore", help="Skip these rules (comma-separated, repeatable).")
+SelectOpt = typer.Option(None, "--select", help="Only these rules (comma-separated, repeatable); replaces the config's select and ignore.")
+IgnoreOpt = typer.Option(None, "--ignore", help="Skip these rules (comma-separated, repeatable), on top of the config's ignore.")
 SafeOnlyOpt = typer.Option(False, "--safe-only", help="Apply only fixes marked safe.")
-JobsOpt = typer.Option(0, "--jobs", "-j", min=0, help="Worker processes (0: one per core).", show_default=False)
+MaxSizeOpt = typer.Option(
+    None,
+    "--max-file-size",
+    help="Skip (and report) files larger than this many bytes [default: the config's, else 10 MB].",
+    show_default=False,
+)
+VerifyOpt = typer.Option(
+    False, "--verify", help="Check every rewritten file with the real Elixir parser (needs `elixir`)."
+)
+ConfigOpt = typer.Option(
+    None,
+    "--config",
+    help="Read this config file instead of the .otpfix.toml found above the first path.",
+    show_default=False,
+)
+NoConfigOpt = typer.Option(False, "--no-config", help="Read no .otpfix.toml.")
+JobsOpt = typer.Option(0, "--jobs", "-j", min=0, help="Worker processes [default: one per core].", show_default=False)
 NoCacheOpt = typer.Option(False, "--no-cache", help="Neither read nor write the .otpfix_cache/ result cache.")
 QuietOpt = typer.Option(False, "--quiet", "-q", help="No progress bar and no summary on stderr.")
 
@@ -55,22 +73,36 @@ def _options(
     paths,
     select,
     ignore,
+    config_file,
+    no_config,
     *,
     fix: bool,
     safe_only: bool = False,
+    max_file_size=None,
     jobs: int = 0,
     no_cache: bool = False,
     quiet: bool = False,
 ) -> RunOptions:
-    return RunOptions(
-        select=_split(select),
-        ignore=_split(ignore) or (),
-        fix=fix,
-        safe_only=safe_only,
-        jobs=jobs,
-        cache_dir=None if no_cache else api.default_cache_dir(paths or ["."]),
-        progress=not quiet,
-    )
+    """Flags over the config file (see otpfix/config.py); config errors exit 2."""
+    try:
+        found = config.discover(paths, config_file, no_config)
+        cache_dir = None
+        if not no_cache:
+            cache_dir = api.default_cache_dir(paths or ["."], found.path if found is not None else None)
+        return config.run_options(
+            found,
+            select=_split(select),
+            ignore=_split(ignore) or (),
+            fix=fix,
+            safe_only=safe_only,
+            max_file_size=max_file_size,
+            jobs=jobs,
+            cache_dir=cache_dir,
+            progress=not quiet,
+        )
+    except config.ConfigError as exc:
+        _err(f"otpfix: error: {exc}")
+        raise typer.Exit(report.EXIT_ERROR)
 
 
 def _run(paths: Optional[List[str]], options: RunOptions) -> api.Run:
@@ -78,6 +110,14 @@ def _run(paths: Optional[List[str]], options: RunOptions) -> api.Run:
         return api.run(paths or ["."], options)
     except registry.RegistryError as exc:
         _err(f"otpfix: error: {exc}")
+        raise typer.Exit(report.EXIT_ERROR)
+
+
+def _verify(run: api.Run) -> None:
+    try:
+        run.results = verify_results(run.results)
+    except ElixirUnavailable as exc:
+        _err(f"otpfix: error: --verify: {exc}")
         raise typer.Exit(report.EXIT_ERROR)
 
 
@@ -98,14 +138,55 @@ def scan(
     select: Optional[List[str]] = SelectOpt,
     ignore: Optional[List[str]] = IgnoreOpt,
     format: Format = typer.Option(Format.text, "--format", help="Report format."),
+    max_file_size: Optional[int] = MaxSizeOpt,
+    config_file: Optional[str] = ConfigOpt,
+    no_config: bool = NoConfigOpt,
+    baseline_file: Optional[str] = typer.Option(
+        None, "--baseline", help="Report (and fail on) only findings not in this baseline file."
+    ),
+    write_baseline: Optional[str] = typer.Option(
+        None, "--write-baseline", help=f"Record the current findings in FILE (conventionally {baseline.DEFAULT_FILE})."
+    ),
+    prune_baseline: bool = typer.Option(
+        False, "--prune-baseline", help="With --baseline: rewrite it without its stale entries."
+    ),
     jobs: int = JobsOpt,
     no_cache: bool = NoCacheOpt,
     quiet: bool = QuietOpt,
 ) -> None:
     """List findings. Exit 0: none, 1: findings, 2: errors."""
-    run = _run(paths, _options(paths, select, ignore, fix=False, jobs=jobs, no_cache=no_cache, quiet=quiet))
+    if prune_baseline and not baseline_file:
+        _err("otpfix: error: --prune-baseline needs --baseline FILE")
+        raise typer.Exit(report.EXIT_ERROR)
+    run = _run(
+        paths,
+        _options(
+            paths, select, ignore, config_file, no_config, fix=False, max_file_size=max_file_size,
+            jobs=jobs, no_cache=no_cache, quiet=quiet,
+        ),
+    )
+    if write_baseline:
+        entries = baseline.entries_of(run.results)
+        baseline.write(write_baseline, entries)
+        _err(f"wrote {len(entries)} finding{'s' * (len(entries) != 1)} to {write_baseline}")
+    if baseline_file:
+        try:
+            outcome = baseline.apply(run.results, baseline.load(baseline_file))
+        except baseline.BaselineError as exc:
+            _err(f"otpfix: error: {exc}")
+            raise typer.Exit(report.EXIT_ERROR)
+        run.results = outcome.results
+        if outcome.stale:
+            if prune_baseline:
+                baseline.write(baseline_file, outcome.kept)
+                _err(f"pruned {len(outcome.stale)} stale entries from {baseline_file}")
+            else:
+                _err(
+                    f"{len(outcome.stale)} stale baseline entr{'ies' if len(outcome.stale) != 1 else 'y'} "
+                    f"in {baseline_file} (run with --prune-baseline to drop them)"
+                )
     if format is Format.json:
-        sys.stdout.write(report.render_json(run.results))
+        sys.stdout.write(report.render_json(run.results, baseline=bool(baseline_file)))
     elif format is Format.sarif:
         sys.stdout.write(report.render_sarif(run.results, run.rules))
     elif format is Format.github:
@@ -123,6 +204,10 @@ def diff(
     select: Optional[List[str]] = SelectOpt,
     ignore: Optional[List[str]] = IgnoreOpt,
     safe_only: bool = SafeOnlyOpt,
+    verify: bool = VerifyOpt,
+    max_file_size: Optional[int] = MaxSizeOpt,
+    config_file: Optional[str] = ConfigOpt,
+    no_config: bool = NoConfigOpt,
     jobs: int = JobsOpt,
     no_cache: bool = NoCacheOpt,
     quiet: bool = QuietOpt,
@@ -130,8 +215,13 @@ def diff(
     """Print the fixes as a unified diff; write nothing. Exit 0: no change, 1: diff, 2: errors."""
     run = _run(
         paths,
-        _options(paths, select, ignore, fix=True, safe_only=safe_only, jobs=jobs, no_cache=no_cache, quiet=quiet),
+        _options(
+            paths, select, ignore, config_file, no_config, fix=True, safe_only=safe_only,
+            max_file_size=max_file_size, jobs=jobs, no_cache=no_cache, quiet=quiet,
+        ),
     )
+    if verify:
+        _verify(run)
     sys.stdout.write(run_diff(run.results))
     _print_notes(run)
     _print_errors(run)
@@ -144,15 +234,60 @@ def fix(
     select: Optional[List[str]] = SelectOpt,
     ignore: Optional[List[str]] = IgnoreOpt,
     safe_only: bool = SafeOnlyOpt,
+    verify: bool = VerifyOpt,
+    max_file_size: Optional[int] = MaxSizeOpt,
+    config_file: Optional[str] = ConfigOpt,
+    no_config: bool = NoConfigOpt,
+    interactive: bool = typer.Option(
+        False, "--interactive", "-i", help="Review each fix: [y]es / [n]o / [a]ll of this rule / [q]uit."
+    ),
     jobs: int = JobsOpt,
     no_cache: bool = NoCacheOpt,
     quiet: bool = QuietOpt,
 ) -> None:
     """Apply fixes in place. Exit 0: nothing left, 1: findings remain unfixed, 2: errors."""
-    run = _run(
-        paths,
-        _options(paths, select, ignore, fix=True, safe_only=safe_only, jobs=jobs, no_cache=no_cache, quiet=quiet),
-    )
+    run_settings = dict(max_file_size=max_file_size, jobs=jobs, no_cache=no_cache, quiet=quiet)
+    if interactive:
+        _fix_interactively(paths, _options(paths, select, ignore, config_file, no_config, fix=False, safe_only=safe_only, **run_settings), verify)
+        return
+    run = _run(paths, _options(paths, select, ignore, config_file, no_config, fix=True, safe_only=safe_only, **run_settings))
+    if verify:
+        _verify(run)
+    _write_and_report(run, quiet=quiet)
+
+
+def _fix_interactively(paths, options: RunOptions, verify: bool) -> None:
+    from rich.console import Console
+
+    from .interactive import review
+
+    if not sys.stdin.isatty():
+        _err("otpfix: error: --interactive needs a terminal on standard input")
+        raise typer.Exit(report.EXIT_ERROR)
+    run = _run(paths, options)
+    console = Console(stderr=True, highlight=False)
+
+    def ask(prompt: str) -> str:
+        console.print(prompt, end="", markup=False)
+        try:
+            return input()
+        except EOFError:
+            return "q"
+
+    outcome = review(run.results, ask, console, safe_only=options.safe_only)
+    run.results = outcome.results
+    for note in outcome.notes:
+        _err(note)
+    if outcome.quit and outcome.accepted:
+        if ask(f"Write the {outcome.accepted} accepted fix(es)? [y/N]: ").strip().lower() != "y":
+            _err("nothing written.")
+            raise typer.Exit(report.EXIT_OK)
+    if verify:
+        _verify(run)
+    _write_and_report(run, interactive=True)
+
+
+def _write_and_report(run: api.Run, interactive: bool = False, quiet: bool = False) -> None:
     written = api.write_changes(run)
     for r in written if not quiet else ():
         counts: dict[str, int] = {}
@@ -162,6 +297,9 @@ def fix(
         _err(f"fixed {r.path} ({detail})")
     _print_notes(run)
     _print_errors(run)
+    if interactive:
+        _err(f"{len(written)} file{'s' * (len(written) != 1)} written.")
+        raise typer.Exit(report.EXIT_ERROR if run.errors else report.EXIT_OK)
     remaining = sum(len(r.remaining) for r in run.results)
     if not quiet:
         _err(f"{len(written)} file{'s' * (len(written) != 1)} fixed; {remaining} finding{'s' * (remaining != 1)} left.")
@@ -188,7 +326,14 @@ def explain(rule: str = typer.Argument(..., help="A rule id, as listed by `otpfi
         _err(f"otpfix: error: {exc}")
         raise typer.Exit(report.EXIT_ERROR)
     fixes = "yes" if cls.fixable else "no (report only)"
-    sys.stdout.write(f"# {cls.id}\n\n{cls.summary}\n\nFixable: {fixes}\n\n{cls.documentation()}\n")
+    text = f"# {cls.id}\n\n{cls.summary}\n\nFixable: {fixes}\n\n{cls.documentation()}\n"
+    if sys.stdout.isatty():
+        from rich.console import Console
+        from rich.markdown import Markdown
+
+        Console().print(Markdown(text))
+    else:
+        sys.stdout.write(text)
 
 
 @app.command()

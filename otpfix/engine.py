@@ -6,9 +6,11 @@ in the returned FileResult (findings, notes, or error).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Iterable, Mapping, Sequence
 
 from . import suppress
+from .fingerprint import fingerprint
 from .edits import apply_fixes
 from .syntax import Source, error_count, first_error
 from .transform import Context, Transform, is_test_path
@@ -38,13 +40,15 @@ def check_input(data: bytes, options: RunOptions) -> None:
         ) from None
 
 
-def active_rules(rules: Sequence[Transform], path: str, data: bytes, options: RunOptions):
+def enabled_rules(rules: Sequence[Transform], path: str, options: RunOptions) -> list[Transform]:
+    """The rules that apply to this file (test files are skipped by rules that ask)."""
     test_file = is_test_path(path)
-    return [
-        r
-        for r in rules
-        if r.could_match(data) and not (r.skip_tests and test_file and not options.include_tests)
-    ]
+    return [r for r in rules if not (r.skip_tests and test_file and not options.include_tests)]
+
+
+def active_rules(rules: Sequence[Transform], path: str, data: bytes, options: RunOptions):
+    """The enabled rules that can match these bytes."""
+    return [r for r in enabled_rules(rules, path, options) if r.could_match(data)]
 
 
 def run_checks(
@@ -52,8 +56,37 @@ def run_checks(
     path: str,
     rules: Sequence[Transform],
     project: Mapping[str, Any],
+    enabled: Iterable[str] | None = None,
+    baseline: tuple[bytes, Sequence[Finding]] | None = None,
 ) -> list[Finding]:
+    """Findings of `rules` on one file, minus those suppressed by `# otpfix:ignore`.
+
+    `after_suppression` rules (unused-ignore) run last, on what the suppression comments
+    did; `enabled` names every rule enabled for this file (default: `rules`), which is
+    what they may judge. `baseline`: (the bytes as read, the findings on them) when
+    `source` is the output of fixes made earlier in this run.
+    """
     ctx = Context(source, path, project)
+    ctx.enabled = frozenset(enabled if enabled is not None else (r.id for r in rules))
+    ctx.baseline = (baseline[0], tuple(baseline[1])) if baseline is not None else None
+    findings = _check(ctx, [r for r in rules if not r.after_suppression])
+    suppressions = suppress.Suppressions(source)
+    findings = suppressions.filter(findings)
+    late = [r for r in rules if r.after_suppression]
+    if late:
+        ctx.suppressions = suppressions
+        findings += suppressions.filter(_check(ctx, late))
+    if suppressions:
+        findings = [
+            f if f.fix is None else replace(f, fix=suppressions.keep_attached(f.fix))
+            for f in findings
+        ]
+    findings = [replace(f, fingerprint=fingerprint(source, f)) for f in findings]
+    findings.sort(key=lambda f: f.sort_key)
+    return findings
+
+
+def _check(ctx: Context, rules: Sequence[Transform]) -> list[Finding]:
     findings: list[Finding] = []
     for rule in rules:
         try:
@@ -63,8 +96,6 @@ def run_checks(
             raise InputError(f"rule {rule.id}: code nested too deeply to analyse") from None
         except Exception as exc:  # a bug in a rule must not take the run down
             raise InputError(f"internal error in rule {rule.id}: {type(exc).__name__}: {exc}") from None
-    findings = suppress.apply(source, findings)
-    findings.sort(key=lambda f: f.sort_key)
     return findings
 
 
@@ -108,28 +139,27 @@ def _process(
     project: Mapping[str, Any],
 ) -> FileResult:
     check_input(data, options)
+    enabled = frozenset(r.id for r in enabled_rules(rules, path, options))
     rules = active_rules(rules, path, data, options)
     if not rules:
         return FileResult(path=path, original=data)
     source = Source(data, path)
-    findings = run_checks(source, path, rules, project)
-    if not options.fix:
-        return FileResult(path=path, findings=tuple(findings), original=data, remaining=tuple(findings))
-
-    notes: list[str] = []
+    findings = run_checks(source, path, rules, project, enabled)
     if source.root.has_error:
         err = first_error(source.root)
-        line = source.position(err.start_byte)[0] if err is not None else 0
-        if any(_usable(f, options) for f in findings):
-            notes.append(f"not fixed: the file has syntax errors (line {line})")
+        line, column = source.position(err.start_byte) if err is not None else (0, 0)
+        what = "not fixed" if options.fix else "findings may be incomplete"
         return FileResult(
             path=path,
             findings=tuple(findings),
             original=data,
-            notes=tuple(notes),
             remaining=tuple(findings),
+            error=f"syntax error near line {line}, column {column}: {what}",
         )
+    if not options.fix:
+        return FileResult(path=path, findings=tuple(findings), original=data, remaining=tuple(findings))
 
+    notes: list[str] = []
     current, current_findings = data, findings
     applied_rules: list[str] = []
     poisoned: set[tuple] = set()
@@ -155,7 +185,9 @@ def _process(
             chosen = [kept[i] for i in result.applied]
         applied_rules.extend(f.rule for f in chosen)
         current = result.data
-        current_findings = run_checks(new_source, path, rules, project)
+        current_findings = run_checks(
+            new_source, path, rules, project, enabled, baseline=(data, findings)
+        )
     else:
         if any(_usable(f, options) and _fix_key(f, current) not in poisoned for f in current_findings):
             notes.append(

@@ -62,6 +62,11 @@ def get(rule_id: str) -> type[Transform]:
     raise RegistryError(f"unknown rule {rule_id!r} (see `otpfix rules`)")
 
 
+def check_ids(ids: Iterable[str], what: str) -> None:
+    """Raise RegistryError naming `what` for the first id that is no rule."""
+    _check_ids(ids, what)
+
+
 def _check_ids(ids: Iterable[str], what: str) -> None:
     known = set(rule_ids())
     for rid in ids:

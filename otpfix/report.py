@@ -31,11 +31,19 @@ def finding_dict(finding: Finding) -> dict:
     }
 
 
-def render_json(results: Sequence[FileResult]) -> str:
+def render_json(results: Sequence[FileResult], baseline: bool = False) -> str:
+    """The JSON report; with a baseline in use every finding carries `baselined`."""
+
+    def item(f: Finding) -> dict:
+        d = finding_dict(f)
+        if baseline:
+            d["baselined"] = f.baselined
+        return d
+
     doc = {
         "version": 1,
         "files": len(results),
-        "findings": [finding_dict(f) for r in results for f in r.findings],
+        "findings": [item(f) for r in results for f in r.findings],
         "errors": [{"path": r.path, "message": r.error} for r in results if r.error],
     }
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
@@ -67,18 +75,20 @@ def render_sarif(results: Sequence[FileResult], rules: Sequence) -> str:
 
 def render_text(results: Sequence[FileResult], color: bool = False) -> str:
     """Findings grouped by file: `line:column  rule [*]  message`, `[*]` marking a fix.
+    Findings in a baseline are left out.
 
     Groups follow the run's (sorted) file order; a blank line separates them."""
     groups: list[str] = []
     for r in results:
-        if not r.findings and not r.error:
+        findings = [f for f in r.findings if not f.baselined]
+        if not findings and not r.error:
             continue
-        locs = [f"{f.span.line}:{f.span.column}" for f in r.findings]
-        rules = [f.rule + (" [*]" if f.fix is not None else "") for f in r.findings]
+        locs = [f"{f.span.line}:{f.span.column}" for f in findings]
+        rules = [f.rule + (" [*]" if f.fix is not None else "") for f in findings]
         loc_w = max((len(x) for x in locs), default=0)
         rule_w = max((len(x) for x in rules), default=0)
         lines = [_style(r.path, "path", color)]
-        for f, loc, rule in zip(r.findings, locs, rules):
+        for f, loc, rule in zip(findings, locs, rules):
             rule_text = _style(f.rule, "rule", color)
             if f.fix is not None:
                 rule_text += " " + _style("[*]", "fix", color)
@@ -104,10 +114,13 @@ def _gh_property(text: str) -> str:
 
 def render_github(results: Sequence[FileResult]) -> str:
     """`::warning file=...,line=...,col=...,endLine=...,endColumn=...,title=<rule>::message`
-    per finding, `::error file=...::message` per file that could not be processed."""
+    per finding (not those in a baseline), `::error file=...::message` per file that could
+    not be processed."""
     out: list[str] = []
     for r in results:
         for f in r.findings:
+            if f.baselined:
+                continue
             s = f.span
             props = [
                 ("file", f.path),
@@ -126,13 +139,16 @@ def render_github(results: Sequence[FileResult]) -> str:
 
 
 def summary(results: Sequence[FileResult]) -> str:
-    findings = [f for r in results for f in r.findings]
+    findings = [f for r in results for f in r.findings if not f.baselined]
+    baselined = sum(1 for r in results for f in r.findings if f.baselined)
     fixable = sum(1 for f in findings if f.fix is not None)
     errors = sum(1 for r in results if r.error)
     files = len(results)
     text = f"{len(findings)} finding{'s' * (len(findings) != 1)} in {files} file{'s' * (files != 1)}"
     if fixable:
         text += f" ({fixable} fixable with `otpfix fix`)"
+    if baselined:
+        text += f"; {baselined} more in the baseline"
     if errors:
         text += f"; {errors} file{'s' * (errors != 1)} could not be processed"
     return text + "."
@@ -141,7 +157,7 @@ def summary(results: Sequence[FileResult]) -> str:
 def scan_exit_code(results: Sequence[FileResult]) -> int:
     if any(r.error for r in results):
         return EXIT_ERROR
-    return EXIT_FINDINGS if any(r.findings for r in results) else EXIT_OK
+    return EXIT_FINDINGS if any(not f.baselined for r in results for f in r.findings) else EXIT_OK
 
 
 def diff_exit_code(results: Sequence[FileResult]) -> int:

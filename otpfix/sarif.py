@@ -117,6 +117,8 @@ def render(results: Sequence[FileResult], rules: Sequence[Any]) -> dict[str, Any
             }
             if f.rule in index:
                 item["ruleIndex"] = index[f.rule]
+            if f.baselined:
+                item["suppressions"] = [{"kind": "external", "justification": "listed in the otpfix baseline"}]
             if f.fix is not None and f.fix.edits and positions is not None and r.original is not None:
                 item["fixes"] = [
                     {

@@ -37,6 +37,9 @@ class Transform:
     needles: ClassVar[tuple[bytes, ...]] = ()
     #: Rules that are off unless selected explicitly.
     default_enabled: ClassVar[bool] = True
+    #: Rules that judge the suppression comments: they run after the other rules' findings
+    #: were suppressed and read `ctx.suppressions` and `ctx.enabled` (see unused-ignore).
+    after_suppression: ClassVar[bool] = False
 
     def __init__(self, options: Mapping[str, Any] | None = None) -> None:
         merged = dict(self.default_options)
@@ -88,6 +91,14 @@ class Context:
         self.path = path
         self._project = project or {}
         self._rule: Transform | None = None
+        #: The file's suppression comments, with what they suppressed in this check
+        #: (set by the engine before the `after_suppression` rules run).
+        self.suppressions: Any = None
+        #: Ids of the rules enabled for this file in this run.
+        self.enabled: frozenset[str] = frozenset()
+        #: When the bytes under check are the output of fixes made earlier in this run:
+        #: (the bytes as read, the findings on them); None on the file as read.
+        self.baseline: tuple[bytes, tuple[Finding, ...]] | None = None
 
     # Set by the engine before each rule runs.
     def for_rule(self, rule: Transform) -> "Context":

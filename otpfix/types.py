@@ -90,6 +90,10 @@ class Finding:
     span: Span
     message: str
     fix: Fix | None = None
+    #: Stable identity for baselines (see otpfix.fingerprint); set by the engine.
+    fingerprint: str = ""
+    #: True when a baseline lists this finding (reported, but not failing the run).
+    baselined: bool = False
 
     @property
     def sort_key(self) -> tuple:
@@ -110,7 +114,8 @@ class FileResult:
     exactly as it would be written) when at least one fix was applied, else None. `applied`
     names the rules whose fixes made it into `fixed`, in application order, one entry per
     applied fix. `notes` are non-fatal messages (a fix dropped because it broke the parse).
-    `error` is set when the file could not be processed at all; the file is then left alone.
+    `error` is set when the file could not be processed (fully): it is then left alone;
+    findings found before the problem (in a file with syntax errors) are still reported.
     `original` is the content that was read. To keep memory bounded, `api.run` keeps it only
     where it is needed (a fix was applied, or a finding carries a fix whose positions a
     report may compute); elsewhere it is None. A FileResult never holds a syntax tree.
@@ -144,6 +149,13 @@ class RunOptions:
     include_tests: bool = False  # rules that skip test files by default see them too
     max_file_size: int = 10 * 1024 * 1024
     max_passes: int = 10
+    #: Globs (otpfix/globs.py) of files and directories to leave out of discovery.
+    exclude: tuple[str, ...] = ()
+    #: (glob, rule ids): those rules are not run on the files the glob matches.
+    per_path_ignore: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    #: The directory `exclude` and `per_path_ignore` globs are relative to (the directory
+    #: of the .otpfix.toml); None: the current directory.
+    root: str | None = None
     #: Result cache directory (`.otpfix_cache/`); None: no cache.
     cache_dir: str | None = None
     #: Show a progress bar on stderr (only when it is a terminal and the run is large).

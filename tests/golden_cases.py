@@ -9,6 +9,8 @@ Layout, per rule: `golden/<rule-id>/`
   one of `safe`, `unsafe`, `-`. Absent: no finding at all when there is no expected file,
   at least one fixable finding when there is.
 - `<case>.toml`: optional; `[options]` are the rule's options for this case;
+  `also-select = ["rule-id", ...]` runs those rules too (their findings and fixes are part
+  of the case: for rules about other rules, like unused-ignore);
   `compile = false` skips the Elixir compile check (the parse check still runs) and
   `parse = false` skips both (inputs with deliberate syntax errors).
 In a directory case the expected files sit beside their inputs (`lib/a.expected.ex`) and
@@ -110,7 +112,7 @@ def run_case(case: Case, sources: dict[str, bytes] | None = None) -> list[FileRe
     if sources is None:
         sources = {rel: (case.root / rel).read_bytes() for rel in case.inputs}
     options = RunOptions(
-        select=(case.rule,),
+        select=(case.rule, *case.config.get("also-select", ())),
         fix=True,
         rule_options={case.rule: case.options} if case.options else {},
     )

@@ -1,0 +1,17 @@
+defmodule Golden.DemonitorOnRemove.SharedHelper do
+  use GenServer
+
+  def init(_), do: {:ok, %{monitors: %{}}}
+
+  def handle_call({:subscribe, pid}, _from, state) do
+    ref = Process.monitor(pid)
+    {:reply, :ok, %{state | monitors: Map.put(state.monitors, pid, ref)}}
+  end
+
+  # Reached from unsubscribe too: the removal in remove/2 leaks there.
+  def handle_call({:unsubscribe, pid}, _from, state), do: {:reply, :ok, remove(state, pid)}
+
+  def handle_info({:DOWN, _ref, :process, pid, _reason}, state), do: {:noreply, remove(state, pid)}
+
+  defp remove(state, pid), do: %{state | monitors: Map.delete(state.monitors, pid)}
+end

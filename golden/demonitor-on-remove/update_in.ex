@@ -1,0 +1,23 @@
+defmodule Golden.DemonitorOnRemove.UpdateIn do
+  use GenServer
+
+  def init(_), do: {:ok, %{workers: %{}}}
+
+  def handle_call({:subscribe, pid}, _from, state) do
+    ref = Process.monitor(pid)
+    {:reply, :ok, update_in(state.workers, &Map.put(&1, pid, ref))}
+  end
+
+  def handle_call({:unsubscribe, pid}, _from, state) do
+    {:reply, :ok, update_in(state.workers, &Map.delete(&1, pid))}
+  end
+
+  def handle_call({:unsubscribe_fn, pid}, _from, state) do
+    {:reply, :ok, Map.update!(state, :workers, fn workers -> Map.delete(workers, pid) end)}
+  end
+
+  # A capture over another map: not the monitors.
+  def handle_call({:other, key}, _from, state) do
+    {:reply, :ok, Map.update(state, :names, %{}, &Map.delete(&1, key))}
+  end
+end

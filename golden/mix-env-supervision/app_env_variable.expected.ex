@@ -1,0 +1,6 @@
+defmodule Golden.MixEnvSupervision.AppEnvVariable do
+  def start_link(children) do
+    opts = [strategy: :one_for_one]
+    Supervisor.start_link(children, opts)
+  end
+end

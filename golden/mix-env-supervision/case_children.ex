@@ -1,0 +1,23 @@
+defmodule Golden.MixEnvSupervision.CaseChildren do
+  use Supervisor
+
+  def start_link(arg), do: Supervisor.start_link(__MODULE__, arg)
+
+  @impl true
+  def init(_arg) do
+    children =
+      case Mix.env() do
+        :test ->
+          [Golden.MixEnvSupervision.CaseChildren.Repo]
+
+        _other ->
+          [
+            Golden.MixEnvSupervision.CaseChildren.Repo,
+            # only outside tests
+            Golden.MixEnvSupervision.CaseChildren.Poller
+          ]
+      end
+
+    Supervisor.init(children, strategy: :one_for_one)
+  end
+end

@@ -1,0 +1,7 @@
+defmodule Golden.UnusedIgnore.Crlf do
+  def handle_info(msg, state) do
+    {:noreply, {msg, state}}
+  end
+
+  def other(x), do: x
+end

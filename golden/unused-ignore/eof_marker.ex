@@ -1,0 +1,4 @@
+defmodule Golden.UnusedIgnore.EofMarker do
+  def other(x), do: x
+end
+# otpfix:ignore demonitor-down

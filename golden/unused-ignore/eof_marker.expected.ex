@@ -1,0 +1,3 @@
+defmodule Golden.UnusedIgnore.EofMarker do
+  def other(x), do: x
+end

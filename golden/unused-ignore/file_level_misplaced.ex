@@ -1,0 +1,6 @@
+defmodule Golden.UnusedIgnore.FileLevelMisplaced do
+  # otpfix:ignore-file demonitor-down
+  def handle_info({:DOWN, ref, :process, _pid, _reason}, state) do
+    {:noreply, state}
+  end
+end

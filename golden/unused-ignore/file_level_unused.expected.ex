@@ -1,0 +1,3 @@
+defmodule Golden.UnusedIgnore.FileLevelUnused do
+  def handle_info(msg, state), do: {:noreply, {msg, state}}
+end

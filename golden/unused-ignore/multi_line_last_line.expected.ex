@@ -1,0 +1,12 @@
+defmodule Golden.UnusedIgnore.MultiLineLastLine do
+  # A marker on a later line of a multi-line finding does not cover it: the finding stays,
+  # and the marker is reported as unused (and removed).
+  def handle_info(
+        {:DOWN, ref, :process,
+         _pid, _reason},
+        state
+      ) do
+    Process.demonitor(ref, [:flush])
+    {:noreply, state}
+  end
+end

@@ -1,0 +1,8 @@
+defmodule Golden.UnusedIgnore.UnusedEndOfLine do
+  def handle_info({:DOWN, ref, :process, _pid, _reason}, state) do
+    Process.demonitor(ref, [:flush])
+    {:noreply, state}
+  end
+
+  def other(x), do: x
+end
