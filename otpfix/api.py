@@ -30,6 +30,8 @@ from .types import FileResult, RunOptions
 PARALLEL_MIN_FILES = 40
 #: A progress bar appears only for runs of more than this many files.
 PROGRESS_MIN_FILES = 300
+#: New cache entries are written in transactions of this many.
+WRITE_BATCH = 500
 
 #: A file to process: a discovered Target (read from disk) or an in-memory (path, bytes).
 Item = Target | tuple[str, bytes]
@@ -143,7 +145,7 @@ class _Worker:
 
     Workers look entries up in the cache (read-only); their methods return (value, cache
     key, cache entry), key and entry None when there is nothing new to store, and the main
-    process writes the new entries in one transaction."""
+    process writes the new entries (as JSON text, serialised here, in parallel)."""
 
     def __init__(
         self,
@@ -183,7 +185,7 @@ class _Worker:
         if key is None:
             return facts, None, None
         try:
-            return facts, key, cache_mod.encode(facts)
+            return facts, key, cache_mod.to_json(cache_mod.encode(facts))
         except cache_mod.Unencodable:
             return facts, None, None  # facts of this kind are recomputed every run
 
@@ -203,7 +205,7 @@ class _Worker:
         entry = None
         # In fix mode an error may come from a later pass on fixed content: not cached.
         if key is not None and not (self.options.fix and result.error):
-            entry = cache_mod.dump_result(result)
+            entry = cache_mod.to_json(cache_mod.dump_result(result))
         else:
             key = None
         return (_slim(result) if self.slim else result), key, entry
@@ -335,17 +337,21 @@ def _phase(
     """One pass over the files, serially or in a pool; new cache entries are written here."""
     jobs = effective_jobs(options.jobs, len(items))
     values: list[Any] = []
-    writes: list[tuple[str, Any]] = []
-    for value, key, entry in _map(method, items, jobs, worker_args, on_broken, advance):
-        values.append(value)
-        if key is not None:
-            writes.append((key, entry))
-    if options.cache_dir and writes:
-        store = cache_mod.Store(options.cache_dir)
-        try:
+    writes: list[tuple[str, str]] = []
+    store = cache_mod.Store(options.cache_dir) if options.cache_dir else None
+    try:
+        for value, key, entry in _map(method, items, jobs, worker_args, on_broken, advance):
+            values.append(value)
+            if key is not None and store is not None:
+                writes.append((key, entry))
+                if len(writes) >= WRITE_BATCH:  # memory stays bounded: write as we go
+                    store.put_many(writes, run_size=len(items))
+                    writes = []
+        if store is not None:
             store.put_many(writes, run_size=len(items))
-        finally:
-            store.close()  # never open across a fork
+    finally:
+        if store is not None:
+            store.close()  # only ever opened after the workers were forked
     return values
 
 

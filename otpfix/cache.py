@@ -260,12 +260,13 @@ class Store:
             self._broken = True  # do not retry on every file
             return None
 
-    def put_many(self, entries: Sequence[tuple[str, Any]], run_size: int = 0) -> None:
+    def put_many(self, entries: Sequence[tuple[str, str]], run_size: int = 0) -> None:
+        """Store (key, JSON text) pairs in one transaction."""
         if not entries:
             return
         import sqlite3
 
-        rows = [(k, json.dumps(v, ensure_ascii=False, separators=(",", ":"))) for k, v in entries]
+        rows = list(entries)
         for attempt in (1, 2):
             try:
                 db = self._open(create=True)
@@ -336,6 +337,10 @@ def load_findings(path: str, raw: list) -> tuple[Finding, ...]:
             fx = Fix(title, tuple(Edit(a, b, t) for a, b, t in edits), Applicability(applicability))
         out.append(Finding(rule, path, Span(*span), message, fx, fingerprint=fingerprint))
     return tuple(out)
+
+
+def to_json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def dump_result(result: FileResult) -> dict:
