@@ -10,6 +10,8 @@ sources), project facts and FileResults cross the process boundary, never a tree
 
 from __future__ import annotations
 
+import hashlib
+import json
 import multiprocessing
 import os
 import sys
@@ -150,14 +152,17 @@ class _Worker:
     def __init__(
         self,
         options: RunOptions,
-        project: Mapping[str, Mapping[str, Any]],
+        project: Mapping[str, Mapping[str, Any]] | Sequence[tuple[str, Any]],
         project_digests: Mapping[str, str],
         base_key: str | None,
         slim: bool,
     ) -> None:
         self.options = options
         self.rules = registry.resolve(options.select, options.ignore, options.rule_options)
-        self.project = project
+        # The project facts: ready ({rule id: {path: facts}}), or per file as read from the
+        # cache ([(path, JSON text or facts)]), decoded only when a file must be checked.
+        self._project = project if isinstance(project, Mapping) else None
+        self._project_files = project if not isinstance(project, Mapping) else ()
         project_rules = [r for r in self.rules if r.uses_project()]
         self.keys: _Keys | None = None
         self.store: cache_mod.Store | None = None
@@ -166,28 +171,35 @@ class _Worker:
             self.store = cache_mod.Store(options.cache_dir)  # opened on first use, per process
         self.slim = slim
 
-    def collect(self, item: Item) -> tuple[dict[str, Any], str | None, Any]:
+    @property
+    def project(self) -> Mapping[str, Mapping[str, Any]]:
+        if self._project is None:
+            self._project = _decode_project(self._project_files, self._recollect)
+        return self._project
+
+    def _recollect(self, item: Item) -> dict[str, Any]:
+        path, data, _error = _load(item, self.options)
+        return collect_facts(path, data, self.rules, self.options) if data is not None else {}
+
+    def collect(self, item: Item) -> tuple[tuple[dict[str, str] | None, Any], str | None, Any]:
+        """((per-rule digests of this file's facts or None, the facts as JSON text or as
+        objects), cache key, cache entry). On a hit nothing is decoded here."""
         path, data, _error = _load(item, self.options)
         if data is None:
-            return {}, None, None
-        key = None
-        if self.keys is not None and self.store is not None:
-            key = self.keys.facts(path, data)
-            raw = self.store.get(key)
-            if raw is not None:
-                try:
-                    facts = cache_mod.decode(raw)
-                    if isinstance(facts, dict):
-                        return facts, None, None
-                except Exception:
-                    pass  # a corrupt entry is a miss
+            return (None, {}), None, None
+        if self.keys is None or self.store is None:
+            return (None, collect_facts(path, data, self.rules, self.options)), None, None
+        key = self.keys.facts(path, data)
+        raw = self.store.get(key)
+        if isinstance(raw, dict) and isinstance(raw.get("d"), dict) and isinstance(raw.get("f"), str):
+            return (raw["d"], raw["f"]), None, None
         facts = collect_facts(path, data, self.rules, self.options)
-        if key is None:
-            return facts, None, None
         try:
-            return facts, key, cache_mod.to_json(cache_mod.encode(facts))
+            digests = {rid: cache_mod.digest(value) for rid, value in facts.items()}
+            text = cache_mod.to_json(cache_mod.encode(facts))
         except cache_mod.Unencodable:
-            return facts, None, None  # facts of this kind are recomputed every run
+            return (None, facts), None, None  # facts of this kind are recomputed every run
+        return (digests, text), key, cache_mod.to_json({"d": digests, "f": text})
 
     def process(self, item: Item) -> tuple[FileResult, str | None, Any]:
         path, data, error = _load(item, self.options)
@@ -230,6 +242,27 @@ class _Worker:
     def close(self) -> None:
         if self.store is not None:
             self.store.close()
+
+
+def _decode_project(
+    files: Sequence[tuple[Item, Any]], recollect: Callable[[Item], dict[str, Any]] | None = None
+) -> dict[str, dict[str, Any]]:
+    """{rule id: {path: facts}} in file order, from [(item, facts or their JSON text)].
+    Text that does not decode (a corrupt cache entry) is replaced by collecting again."""
+    project: dict[str, dict[str, Any]] = {}
+    for item, payload in files:
+        if isinstance(payload, str):
+            try:
+                facts = cache_mod.decode(json.loads(payload))
+                if not isinstance(facts, dict):
+                    raise ValueError("not a mapping")
+            except Exception:
+                facts = recollect(item) if recollect is not None else {}
+        else:
+            facts = payload
+        for rule_id, value in facts.items():
+            project.setdefault(rule_id, {})[_path_of(item)] = value
+    return project
 
 
 def _load(item: Item, options: RunOptions) -> tuple[str, bytes | None, str | None]:
@@ -359,14 +392,27 @@ def _execute(items: Sequence[Item], options: RunOptions, rules: list[Transform],
     base = cache_mod.base_key(rules, options) if options.cache_dir else None
     uses_project = any(r.uses_project() for r in rules)
     with _progress(options, len(items) * (2 if uses_project else 1)) as advance:
-        project: dict[str, dict[str, Any]] = {}
+        project: Any = {}
+        digests: dict[str, str] = {}
         if uses_project:
             args = (options, {}, {}, base, slim)
-            facts_list = _phase("collect", items, options, args, lambda _i: ({}, None, None), advance)
-            for item, facts in zip(items, facts_list):
-                for rule_id, value in facts.items():
-                    project.setdefault(rule_id, {})[_path_of(item)] = value
-        digests = {rid: cache_mod.digest(f) for rid, f in project.items()} if base else {}
+            broken = lambda _i: ((None, {}), None, None)  # noqa: E731
+            collected = _phase("collect", items, options, args, broken, advance)
+            files = [(item, payload) for item, (_d, payload) in zip(items, collected)]
+            if base is None:
+                project = _decode_project(files)
+            else:
+                # What each project rule sees, as a digest of its per-file digests: a warm
+                # run never decodes the facts unless some file has to be checked again.
+                parts: dict[str, Any] = {}
+                for (item, payload), (file_digests, _p) in zip(files, collected):
+                    if file_digests is None:
+                        file_digests = {rid: cache_mod.digest(v) for rid, v in payload.items()}
+                    path = _path_of(item)
+                    for rule_id, value in file_digests.items():
+                        parts.setdefault(rule_id, hashlib.sha256()).update(f"{path}\0{value}\0".encode())
+                digests = {rule_id: h.hexdigest() for rule_id, h in parts.items()}
+                project = files
         args = (options, project, digests, base, slim)
         return _phase("process", items, options, args, _broken_result, advance)
 

@@ -175,3 +175,33 @@ def test_encode_round_trip_and_stable_digest():
         cache.encode(object())
     with pytest.raises(ValueError):
         cache.decode({"~dc": "os:system", "f": {}})
+
+
+def test_corrupt_facts_entries_are_collected_again(tree, monkeypatch):
+    """Facts entries whose text no longer decodes: the facts are collected again, the
+    results stay exact."""
+    cold = scan(tree)
+    db = sqlite3.connect(tree / ".otpfix_cache" / "cache.sqlite")
+    facts_rows = 0
+    for key, value in db.execute("select key, value from entries").fetchall():
+        doc = json.loads(value)
+        if isinstance(doc, dict) and "f" in doc:
+            doc["f"] = '{"~d": [["test-remote-calls", {"~x": 1}]]}'
+            db.execute("update entries set value = ? where key = ?", (json.dumps(doc), key))
+            facts_rows += 1
+    # And drop every check entry, so that the facts are needed again.
+    db.execute("delete from entries where value like '{\"findings\"%'")
+    db.commit()
+    db.close()
+    assert facts_rows > 100
+    assert scan(tree).results == cold.results
+    assert scan(tree, jobs=2).results == cold.results
+
+
+def test_warm_run_decodes_no_facts(tree, monkeypatch):
+    scan(tree)
+    calls = []
+    original = cache.decode
+    monkeypatch.setattr(cache, "decode", lambda raw: calls.append(1) or original(raw))
+    scan(tree)
+    assert calls == []
