@@ -190,9 +190,9 @@ class _Worker:
         if self.keys is None or self.store is None:
             return (None, collect_facts(path, data, self.rules, self.options)), None, None
         key = self.keys.facts(path, data)
-        raw = self.store.get(key)
-        if isinstance(raw, dict) and isinstance(raw.get("d"), dict) and isinstance(raw.get("f"), str):
-            return (raw["d"], raw["f"]), None, None
+        hit = self._facts_hit(key)
+        if hit is not None:
+            return hit, None, None
         facts = collect_facts(path, data, self.rules, self.options)
         try:
             digests = {rid: cache_mod.digest(value) for rid, value in facts.items()}
@@ -200,6 +200,24 @@ class _Worker:
         except cache_mod.Unencodable:
             return (None, facts), None, None  # facts of this kind are recomputed every run
         return (digests, text), key, cache_mod.to_json({"d": digests, "f": text})
+
+    def _facts_hit(self, key: str) -> tuple[dict[str, str], str] | None:
+        raw = self.store.get(key) if self.store is not None else None
+        if isinstance(raw, dict) and isinstance(raw.get("d"), dict) and isinstance(raw.get("f"), str):
+            return raw["d"], raw["f"]
+        return None
+
+    def lookup(self, method: str, item: Item) -> Any | None:
+        """The cached value `method` would return for `item`, or None on a miss."""
+        if self.keys is None or self.store is None:
+            return None
+        path, data, _error = _load(item, self.options)
+        if data is None:
+            return None
+        if method == "collect":
+            return self._facts_hit(self.keys.facts(path, data))
+        raw = self.store.get(self.keys.check(path, data, self._rules_for(item)))
+        return self._hit(path, raw, data) if raw is not None else None
 
     def process(self, item: Item) -> tuple[FileResult, str | None, Any]:
         path, data, error = _load(item, self.options)
@@ -326,8 +344,9 @@ def _map(
         call = getattr(worker, method)
         try:
             for item in items:
-                yield call(item)
+                value = call(item)
                 advance()
+                yield value
         finally:
             worker.close()
         return
@@ -342,13 +361,13 @@ def _map(
         try:
             for value in pool.map(_call, repeat(method), items, chunksize=chunksize):
                 done += 1
-                yield value
                 advance()
+                yield value
         except BrokenProcessPool:
             pass
     for item in items[done:]:  # a worker died (a crash in the parser): report, go on
-        yield on_broken(item)
         advance()
+        yield on_broken(item)
 
 
 def _broken_result(item: Item) -> tuple[FileResult, None, None]:
@@ -367,14 +386,33 @@ def _phase(
     on_broken: Callable[[Item], Any],
     advance: Callable[[], None],
 ) -> list[Any]:
-    """One pass over the files, serially or in a pool; new cache entries are written here."""
-    jobs = effective_jobs(options.jobs, len(items))
-    values: list[Any] = []
+    """One pass over the files. Cache hits are answered here, in this process (starting
+    workers and sending results back would cost more than the lookups); the misses go to
+    workers, serially or in a pool, and their new cache entries are written here."""
+    values: list[Any] = [None] * len(items)
+    todo = list(range(len(items)))
+    base_key = worker_args[3]
+    if options.cache_dir and base_key and cache_mod.Store.exists(options.cache_dir):
+        local = _Worker(*worker_args)
+        try:
+            todo = []
+            for i, item in enumerate(items):
+                hit = local.lookup(method, item)
+                if hit is None:
+                    todo.append(i)
+                else:
+                    values[i] = hit
+                    advance()
+        finally:
+            local.close()  # no connection stays open across the fork below
+    work = [items[i] for i in todo]
+    jobs = effective_jobs(options.jobs, len(work))
     writes: list[tuple[str, str]] = []
     store = cache_mod.Store(options.cache_dir) if options.cache_dir else None
     try:
-        for value, key, entry in _map(method, items, jobs, worker_args, on_broken, advance):
-            values.append(value)
+        outcomes = _map(method, work, jobs, worker_args, on_broken, advance)
+        for n, (value, key, entry) in enumerate(outcomes):  # to the end: the pool shuts down
+            values[todo[n]] = value
             if key is not None and store is not None:
                 writes.append((key, entry))
                 if len(writes) >= WRITE_BATCH:  # memory stays bounded: write as we go

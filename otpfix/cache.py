@@ -206,6 +206,10 @@ class Store:
         self._db: Any = None
         self._broken = False
 
+    @classmethod
+    def exists(cls, directory: str) -> bool:
+        return os.path.isfile(os.path.join(directory, cls.FILE))
+
     def _open(self, create: bool) -> Any:
         if self._db is not None or self._broken:
             return self._db

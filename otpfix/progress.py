@@ -42,4 +42,5 @@ class Bar:
     def close(self) -> None:
         if self._pending:
             self._progress.update(self._task, advance=self._pending)
+            self._progress.refresh()
         self._progress.stop()

@@ -205,3 +205,20 @@ def test_warm_run_decodes_no_facts(tree, monkeypatch):
     monkeypatch.setattr(cache, "decode", lambda raw: calls.append(1) or original(raw))
     scan(tree)
     assert calls == []
+
+
+def test_warm_run_starts_no_workers(tree, monkeypatch):
+    """Hits are answered in the main process; only misses would go to a pool."""
+    scan(tree, jobs=3)
+    asked: list[int] = []
+    original = api.effective_jobs
+    monkeypatch.setattr(api, "effective_jobs", lambda jobs, files: asked.append(files) or original(jobs, files))
+    target = tree / "lib" / "part1" / "m1.ex"
+    target.write_text(target.read_text() + "\n")
+    again = scan(tree, jobs=3)
+    # One file to collect again, and (its facts being the same) one file to check again.
+    assert asked == [1, 1]
+    assert again.results == api.run(["lib", "test"], RunOptions(select=RULES)).results
+    asked.clear()
+    scan(tree, jobs=3)
+    assert asked == [0, 0]
