@@ -74,11 +74,11 @@ def effective_jobs(requested: int, files: int) -> int:
     return max(1, min(jobs, files))
 
 
-def default_cache_dir(paths: Sequence[str], config_path: str | None = None) -> str:
-    """`.otpfix_cache/` next to the config file, else in the first PATH (a directory) or
-    beside it (a file)."""
-    if config_path:
-        base = os.path.dirname(os.path.abspath(config_path))
+def default_cache_dir(paths: Sequence[str], config_dir: str | None = None) -> str:
+    """`.otpfix_cache/` next to the config file (in `config_dir`), else in the first PATH
+    (a directory) or beside it (a file)."""
+    if config_dir:
+        base = config_dir
     else:
         first = paths[0] if paths else "."
         base = first if os.path.isdir(first) else os.path.dirname(os.path.abspath(first))

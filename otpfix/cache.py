@@ -31,7 +31,7 @@ FORMAT = "2"  # bump when the entry layout changes
 #: RunOptions fields that cannot change a file's findings (everything else is in the key,
 #: so a field added later is safe by default: at worst it costs cache misses).
 NOT_IN_KEY = frozenset(
-    {"fix", "safe_only", "jobs", "max_passes", "cache_dir", "progress", "select", "ignore", "rule_options"}
+    {"fix", "safe_only", "jobs", "max_passes", "cache_dir", "progress", "baseline", "select", "ignore", "rule_options"}
 )
 
 

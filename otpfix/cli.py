@@ -88,7 +88,7 @@ def _options(
         found = config.discover(paths, config_file, no_config)
         cache_dir = None
         if not no_cache:
-            cache_dir = api.default_cache_dir(paths or ["."], found.path if found is not None else None)
+            cache_dir = api.default_cache_dir(paths or ["."], found.root if found is not None else None)
         return config.run_options(
             found,
             select=_split(select),
@@ -155,16 +155,19 @@ def scan(
     quiet: bool = QuietOpt,
 ) -> None:
     """List findings. Exit 0: none, 1: findings, 2: errors."""
-    if prune_baseline and not baseline_file:
-        _err("otpfix: error: --prune-baseline needs --baseline FILE")
-        raise typer.Exit(report.EXIT_ERROR)
-    run = _run(
-        paths,
-        _options(
-            paths, select, ignore, config_file, no_config, fix=False, max_file_size=max_file_size,
-            jobs=jobs, no_cache=no_cache, quiet=quiet,
-        ),
+    options = _options(
+        paths, select, ignore, config_file, no_config, fix=False, max_file_size=max_file_size,
+        jobs=jobs, no_cache=no_cache, quiet=quiet,
     )
+    if not baseline_file and options.baseline and not write_baseline:
+        if os.path.exists(options.baseline):
+            baseline_file = options.baseline
+        else:
+            _err(f"note: the configured baseline {options.baseline} does not exist yet (create it with --write-baseline)")
+    if prune_baseline and not baseline_file:
+        _err("otpfix: error: --prune-baseline needs --baseline FILE (or `baseline` in .otpfix.toml)")
+        raise typer.Exit(report.EXIT_ERROR)
+    run = _run(paths, options)
     if write_baseline:
         entries = baseline.entries_of(run.results)
         baseline.write(write_baseline, entries)
@@ -334,6 +337,25 @@ def explain(rule: str = typer.Argument(..., help="A rule id, as listed by `otpfi
         Console().print(Markdown(text))
     else:
         sys.stdout.write(text)
+
+
+@app.command()
+def init(
+    directory: str = typer.Argument(".", help="Where to write .otpfix.toml."),
+    force: bool = typer.Option(False, "--force", help="Overwrite an existing .otpfix.toml."),
+) -> None:
+    """Write a commented .otpfix.toml (every rule and option at its default) and print a
+    GitHub Actions workflow that uploads SARIF to code scanning and opens a fix branch."""
+    from .init import WORKFLOW, config_text
+
+    target = os.path.join(directory, config.CONFIG_NAME)
+    if os.path.exists(target) and not force:
+        _err(f"otpfix: error: {target} exists (use --force to overwrite)")
+        raise typer.Exit(report.EXIT_ERROR)
+    with open(target, "w", encoding="utf-8") as fh:
+        fh.write(config_text())
+    _err(f"wrote {target}")
+    sys.stdout.write(WORKFLOW)
 
 
 @app.command()

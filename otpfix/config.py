@@ -12,7 +12,9 @@ Merging (command line over file):
 - without `--select`, `--ignore` adds to the file's `ignore`;
 - `exclude`, `[per-path]` and `[rules.<id>]` come from the file only (their globs are
   relative to the file's directory);
-- `include-tests` / `max-file-size` come from the file unless the caller overrides them.
+- `include-tests` / `max-file-size` come from the file unless the caller overrides them;
+- `baseline` (a file name relative to the config file) is the baseline `scan` uses when
+  `--baseline` is not given.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from .types import RunOptions
 
 CONFIG_NAME = ".otpfix.toml"
 
-TOP_KEYS = ("select", "ignore", "exclude", "per-path", "rules", "include-tests", "max-file-size")
+TOP_KEYS = ("select", "ignore", "exclude", "per-path", "rules", "include-tests", "max-file-size", "baseline")
 
 
 class ConfigError(ValueError):
@@ -45,6 +47,7 @@ class Config:
     rule_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     include_tests: bool | None = None
     max_file_size: int | None = None
+    baseline: str | None = None  # absolute path of the baseline file `scan` uses
 
 
 def find(start: str) -> str | None:
@@ -159,9 +162,14 @@ def parse(doc: Mapping[str, Any], shown: str, root: str) -> Config:
     ):
         raise fail("max-file-size", f"expected a positive number of bytes, got {_describe(max_file_size)}")
 
+    baseline = doc.get("baseline")
+    if baseline is not None and (not isinstance(baseline, str) or not baseline):
+        raise fail("baseline", f"expected a file name, got {_describe(baseline)}")
+
     return Config(
         path=shown,
         root=root,
+        baseline=os.path.join(root, baseline) if baseline else None,
         select=select,
         ignore=ignore,
         exclude=exclude,
@@ -288,5 +296,6 @@ def run_options(
         per_path_ignore=config.per_path_ignore,
         root=config.root,
         rule_options={k: dict(v) for k, v in config.rule_options.items()},
+        baseline=config.baseline,
         **extra,
     )

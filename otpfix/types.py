@@ -149,6 +149,7 @@ class RunOptions:
     include_tests: bool = False  # rules that skip test files by default see them too
     max_file_size: int = 10 * 1024 * 1024
     max_passes: int = 10
+    baseline: str | None = None  # the config's baseline file (scan uses it without --baseline)
     #: Globs (otpfix/globs.py) of files and directories to leave out of discovery.
     exclude: tuple[str, ...] = ()
     #: (glob, rule ids): those rules are not run on the files the glob matches.

@@ -102,7 +102,7 @@ class DemonitorDown(Transform):
         down = _down_tuple(params[0])
         if down is None:
             return
-        ref = down.named_children[1]
+        ref = _items(down)[1]
         body = def_body(clause)
         if body is None:
             return
@@ -168,10 +168,14 @@ def _down_tuple(pattern: Node) -> Node | None:
         return None
     if pattern.type != "tuple":
         return None
-    items = pattern.named_children
+    items = _items(pattern)
     if len(items) != 5 or items[0].type != "atom" or text_of(items[0]) != ":DOWN":
         return None
     return pattern
+
+
+def _items(tuple_node: Node) -> list[Node]:
+    return [c for c in tuple_node.named_children if c.type != "comment"]
 
 
 def _demonitors(body: Node, ref_name: str) -> bool:

@@ -1,0 +1,14 @@
+defmodule Golden.AtomicRateLimit.Threshold do
+  @limit 100
+
+  def hit(tab, key) do
+    n = :ets.update_counter(tab, key, {2, 1}, {key, 0})
+
+    if n > @limit do
+      :ets.update_counter(tab, key, {2, -1})
+      {:error, n}
+    else
+      {:ok, n}
+    end
+  end
+end

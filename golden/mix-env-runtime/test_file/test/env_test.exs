@@ -1,0 +1,3 @@
+defmodule Golden.MixEnvRuntime.TestFile.EnvTest do
+  def env, do: Mix.env()
+end

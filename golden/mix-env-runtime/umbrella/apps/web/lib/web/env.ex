@@ -1,0 +1,3 @@
+defmodule Golden.MixEnvRuntime.Umbrella.Env do
+  def current, do: Mix.env()
+end
