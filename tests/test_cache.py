@@ -222,3 +222,21 @@ def test_warm_run_starts_no_workers(tree, monkeypatch):
     asked.clear()
     scan(tree, jobs=3)
     assert asked == [0, 0]
+
+
+def test_cli_cache_location_and_no_cache(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from otpfix.cli import app
+
+    generate_tree(tmp_path / "proj", count=5)
+    monkeypatch.chdir(tmp_path / "proj")
+    runner = CliRunner()
+    assert runner.invoke(app, ["scan", "lib", "--no-cache"]).exit_code == 2
+    assert not (tmp_path / "proj" / "lib" / ".otpfix_cache").exists()
+    first = runner.invoke(app, ["scan", "lib"])
+    assert (tmp_path / "proj" / "lib" / ".otpfix_cache" / "cache.sqlite").is_file()  # in the first PATH
+    (tmp_path / "proj" / ".otpfix.toml").write_text("")
+    second = runner.invoke(app, ["scan", "lib"])
+    assert (tmp_path / "proj" / ".otpfix_cache" / "cache.sqlite").is_file()  # next to the config
+    assert first.stdout == second.stdout and first.exit_code == second.exit_code == 2
