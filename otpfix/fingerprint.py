@@ -10,15 +10,34 @@ from __future__ import annotations
 
 import hashlib
 
-from .syntax import Source, call_name, def_head, def_params, enclosing_def, enclosing_module, module_name, walk
+from tree_sitter import QueryCursor
+
+from .syntax import (
+    Source,
+    call_name,
+    compile_query,
+    def_head,
+    def_params,
+    enclosing_def,
+    enclosing_module,
+    module_name,
+)
 from .types import Finding
+
+
+COMMENTS = "(comment) @comment"
 
 
 def normalised_text(source: Source, start: int, end: int) -> bytes:
     node = source.root.descendant_for_byte_range(start, end)
     comments = []
     if node is not None:
-        comments = [(n.start_byte, n.end_byte) for n in walk(node) if n.type == "comment"]
+        # A query finds the comments in C: walking a whole module in Python for every
+        # finding on it cost more than parsing the file.
+        cursor = QueryCursor(compile_query(COMMENTS))
+        cursor.set_byte_range(start, end)
+        found = cursor.captures(node).get("comment", [])
+        comments = sorted((n.start_byte, n.end_byte) for n in found)
     out, pos = bytearray(), start
     for c_start, c_end in comments:
         if c_start < start or c_end > end:
