@@ -22,6 +22,7 @@ import argparse
 import multiprocessing
 import os
 import platform
+import resource
 import shutil
 import subprocess
 import sys
@@ -59,7 +60,15 @@ def _parse_file(path: str) -> int:
     return len(data)
 
 
-def bare_parse(paths: list[str], jobs: int) -> float:
+def _cpu() -> float:
+    """CPU seconds used so far by this process and its reaped children (workers)."""
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def bare_parse(paths: list[str], jobs: int) -> tuple[float, float]:
+    """(wall seconds, CPU seconds)."""
+    cpu = _cpu()
     start = time.perf_counter()
     if jobs <= 1:
         _parse_init()
@@ -71,7 +80,9 @@ def bare_parse(paths: list[str], jobs: int) -> float:
         with ctx.Pool(jobs, initializer=_parse_init) as pool:
             for _ in pool.imap_unordered(_parse_file, paths, chunksize=chunksize):
                 pass
-    return time.perf_counter() - start
+            pool.close()
+            pool.join()
+    return time.perf_counter() - start, _cpu() - cpu
 
 
 # -- peak RSS of a process tree ---------------------------------------------------------------
@@ -134,8 +145,9 @@ class PeakMemory(threading.Thread):
         return self.rss, self.pss
 
 
-def timed(cmd: list[str]) -> tuple[float, tuple[int, int], bytes, int]:
-    """(wall seconds, peak tree (RSS, PSS) bytes, stdout, exit code)."""
+def timed(cmd: list[str]) -> tuple[float, float, tuple[int, int], bytes, int]:
+    """(wall seconds, CPU seconds, peak tree (RSS, PSS) bytes, stdout, exit code)."""
+    cpu = _cpu()
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     monitor = PeakMemory(proc.pid)
@@ -146,7 +158,7 @@ def timed(cmd: list[str]) -> tuple[float, tuple[int, int], bytes, int]:
     if proc.returncode not in (0, 1):
         sys.stderr.write(err.decode(errors="replace"))
         raise SystemExit(f"otpfix failed with exit code {proc.returncode}")
-    return elapsed, peak, out, proc.returncode
+    return elapsed, _cpu() - cpu, peak, out, proc.returncode
 
 
 def rule_costs(paths: list[str], display: list[str]) -> None:
@@ -229,17 +241,18 @@ def main() -> None:
         sys.executable, "-c", "import sys; from otpfix.cli import main; sys.argv[0] = 'otpfix'; main()",
         "scan", root, "--select", ",".join(rules), "--format", "json", "--quiet", "--jobs", str(jobs),
     ]
-    parse = cold = warm = float("inf")
+    parse = cold = warm = parse_cpu = cold_cpu = warm_cpu = float("inf")
     rss = pss = 0
     outputs = set()
     for _ in range(args.repeat):
-        parse = min(parse, bare_parse(paths, jobs))
+        seconds, cpu = bare_parse(paths, jobs)
+        parse, parse_cpu = min(parse, seconds), min(parse_cpu, cpu)
         shutil.rmtree(cache_dir, ignore_errors=True)
-        seconds, (r, p), out, _code = timed(cmd)
-        cold, rss, pss = min(cold, seconds), max(rss, r), max(pss, p)
+        seconds, cpu, (r, p), out, _code = timed(cmd)
+        cold, cold_cpu, rss, pss = min(cold, seconds), min(cold_cpu, cpu), max(rss, r), max(pss, p)
         outputs.add(out)
-        seconds, (r, p), out, _code = timed(cmd)
-        warm, rss, pss = min(warm, seconds), max(rss, r), max(pss, p)
+        seconds, cpu, (r, p), out, _code = timed(cmd)
+        warm, warm_cpu, rss, pss = min(warm, seconds), min(warm_cpu, cpu), max(rss, r), max(pss, p)
         outputs.add(out)
     if len(outputs) != 1:
         raise SystemExit("the runs (cold and warm) did not all print the same report")
@@ -254,15 +267,17 @@ def main() -> None:
     print(f"command: otpfix {shown}")
     print(f"findings: {findings} (identical report from every cold and warm run)")
     print()
-    print(f"bare parse          {parse:7.2f} s   {len(paths) / parse:8.0f} files/s  {mb / parse:6.1f} MB/s")
-    print(f"otpfix scan, cold   {cold:7.2f} s   {len(paths) / cold:8.0f} files/s  {mb / cold:6.1f} MB/s")
-    print(f"otpfix scan, warm   {warm:7.2f} s   {len(paths) / warm:8.0f} files/s  {mb / warm:6.1f} MB/s")
+    print("                       wall      files/s     MB/s    CPU (all processes)")
+    for name, wall, cpu in (("bare parse", parse, parse_cpu), ("otpfix scan, cold", cold, cold_cpu), ("otpfix scan, warm", warm, warm_cpu)):
+        print(f"{name:20} {wall:7.2f} s  {len(paths) / wall:8.0f}  {mb / wall:8.1f}    {cpu:7.2f} s")
     print(f"peak memory of the otpfix process tree: RSS {rss / 1e6:.0f} MB (shared pages counted in "
           f"every process), PSS {pss / 1e6:.0f} MB")
     print()
     print(f"cold / bare parse   {cold / parse:5.2f}   (target <= {COLD_TARGET})  {ok(cold / parse <= COLD_TARGET)}")
     print(f"warm / cold         {warm / cold:5.2f}   (target <= {WARM_TARGET})  {ok(warm / cold <= WARM_TARGET)}")
     print(f"peak RSS            {rss / 1e6:5.0f} MB (target < {RSS_TARGET_MB} MB)  {ok(rss / 1e6 < RSS_TARGET_MB)}")
+    print(f"(CPU-time ratios, less sensitive to other load on the machine: cold / bare parse "
+          f"{cold_cpu / parse_cpu:.2f}, warm / cold {warm_cpu / cold_cpu:.2f})")
     if args.rule_costs:
         rule_costs(paths, [t.path for t in targets])
 
