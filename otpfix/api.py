@@ -12,11 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import multiprocessing
 import os
 import sys
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from itertools import repeat
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
@@ -323,6 +320,8 @@ def _call(method: str, item: Item) -> Any:
 
 
 def _mp_context():
+    import multiprocessing
+
     # fork: workers start in milliseconds and inherit the project facts without pickling.
     # (Not on macOS, where fork is unsafe with system frameworks.)
     if sys.platform != "darwin" and "fork" in multiprocessing.get_all_start_methods():
@@ -350,6 +349,10 @@ def _map(
         finally:
             worker.close()
         return
+    # Imported here: serial runs (and warm ones, answered from the cache) never need them.
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
     chunksize = max(1, min(64, len(items) // (jobs * 16)))
     done = 0
     with ProcessPoolExecutor(

@@ -19,7 +19,6 @@ import hashlib
 import importlib
 import json
 import os
-import pickle
 from typing import Any, Iterable, Mapping, Sequence
 
 from . import __version__
@@ -122,6 +121,8 @@ def digest(obj: Any) -> str:
     try:
         raw = ("j" + _canonical(encode(obj))).encode("utf-8")
     except (Unencodable, RecursionError):
+        import pickle
+
         try:
             raw = b"p" + pickle.dumps(obj, protocol=4)
         except Exception:

@@ -240,3 +240,18 @@ def test_cli_cache_location_and_no_cache(tmp_path, monkeypatch):
     second = runner.invoke(app, ["scan", "lib"])
     assert (tmp_path / "proj" / ".otpfix_cache" / "cache.sqlite").is_file()  # next to the config
     assert first.stdout == second.stdout and first.exit_code == second.exit_code == 2
+
+
+def test_store_keeps_the_newest_entries(tmp_path, monkeypatch):
+    monkeypatch.setattr(cache.Store, "MAX_ENTRIES", 10)
+    store = cache.Store(str(tmp_path / "c"))
+    store.put_many([(f"k{i}", json.dumps(i)) for i in range(30)], run_size=1)
+    store.put_many([(f"n{i}", json.dumps(i)) for i in range(5)], run_size=1)
+    store.close()
+    reader = cache.Store(str(tmp_path / "c"))
+    assert [reader.get(f"n{i}") for i in range(5)] == list(range(5))
+    assert sum(reader.get(f"k{i}") is not None for i in range(30)) == 5
+    assert reader.get("k29") == 29 and reader.get("k0") is None
+    reader.close()
+    assert (tmp_path / "c" / ".gitignore").read_text().endswith("*\n")
+    assert (tmp_path / "c" / "CACHEDIR.TAG").read_text().startswith("Signature: 8a477f597d28d172789f06886806bc55")
