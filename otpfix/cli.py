@@ -64,7 +64,7 @@ ConfigOpt = typer.Option(
     show_default=False,
 )
 NoConfigOpt = typer.Option(False, "--no-config", help="Read no .otpfix.toml.")
-JobsOpt = typer.Option(0, "--jobs", "-j", min=0, help="Worker processes [default: one per core].", show_default=False)
+JobsOpt = typer.Option(0, "--jobs", "-j", min=0, help="Worker processes (default: one per core).", show_default=False)
 NoCacheOpt = typer.Option(False, "--no-cache", help="Neither read nor write the .otpfix_cache/ result cache.")
 QuietOpt = typer.Option(False, "--quiet", "-q", help="No progress bar and no summary on stderr.")
 
