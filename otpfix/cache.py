@@ -2,7 +2,8 @@
 
 An entry is keyed by everything its content depends on: the file's path and the SHA-256 of
 its bytes, the otpfix version and a fingerprint of otpfix's own code (so an edited rule
-never reuses stale results), the enabled rules with their merged options, the run settings
+never reuses stale results), the versions of tree-sitter, the Elixir grammar and Python,
+the enabled rules with their merged options, the run settings
 that change findings, and, for project-aware rules that could run on the file, a digest of
 the project facts they see. A hit is therefore exact: the file is not parsed again.
 
@@ -19,6 +20,7 @@ import hashlib
 import importlib
 import json
 import os
+import sys
 from typing import Any, Iterable, Mapping, Sequence
 
 from . import __version__
@@ -156,6 +158,25 @@ def _code_fingerprint() -> str:
     return h.hexdigest()
 
 
+def _dependencies() -> list[str]:
+    """What else decides the findings: Python's version and the installed tree-sitter and
+    Elixir grammar binaries (size and modification time: an upgrade rewrites them; cheaper
+    than asking package metadata on every run)."""
+    import tree_sitter
+    import tree_sitter_elixir
+
+    out = [".".join(map(str, sys.version_info[:2]))]
+    for module in (tree_sitter, tree_sitter_elixir):
+        binding = getattr(module, "_binding", None)
+        path = getattr(binding, "__file__", None) or getattr(module, "__file__", None) or ""
+        try:
+            st = os.stat(path)
+            out.append(f"{module.__name__}:{st.st_size}:{st.st_mtime_ns}")
+        except OSError:
+            out.append(f"{module.__name__}:?")
+    return out
+
+
 def base_key(rules: Iterable[Any], options: RunOptions) -> str:
     """The part of every key shared by all files of a run."""
     settings = {
@@ -167,6 +188,7 @@ def base_key(rules: Iterable[Any], options: RunOptions) -> str:
         FORMAT,
         __version__,
         _code_fingerprint(),
+        _dependencies(),
         [[r.id, digest(dict(r.options))] for r in rules],
         digest(settings),
     ]
