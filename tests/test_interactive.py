@@ -143,3 +143,18 @@ def test_refuses_without_a_terminal(tmp_path: Path):
     )
     assert r.returncode == 2 and "needs a terminal" in r.stderr
     assert (tmp_path / "a.ex").read_bytes() == DOWN
+
+
+def test_explain_renders_markdown_on_a_terminal_and_plain_text_when_piped(tmp_path: Path):
+    t = Terminal(["explain", "demonitor-down"], tmp_path)
+    code, screen = t.finish()
+    assert code == 0
+    text = screen.decode("utf-8", errors="replace")
+    assert "\x1b[" in text, "a terminal gets styled output"
+    assert "## What it does" not in text, "headings are rendered, not shown as markdown"
+    assert "What it does" in text
+    piped = subprocess.run(
+        [sys.executable, "-m", "otpfix", "explain", "demonitor-down"], capture_output=True, text=True
+    )
+    assert piped.returncode == 0
+    assert "## What it does" in piped.stdout and "\x1b[" not in piped.stdout

@@ -1,0 +1,7 @@
+defmodule Golden.BroadCatch.ImplicitDef do
+  def lookup(server, key) do
+    GenServer.call(server, {:get, key}, 1_000)
+  catch
+    _kind, _reason -> nil
+  end
+end

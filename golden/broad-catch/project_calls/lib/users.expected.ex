@@ -1,0 +1,9 @@
+defmodule Golden.BroadCatch.Project.Users do
+  alias Golden.BroadCatch.Project.Cache
+
+  def cached_name(id) do
+    Cache.get({:name, id})
+  catch
+    :exit, _reason -> nil
+  end
+end

@@ -1,0 +1,18 @@
+defmodule Golden.NarrowRescue.Pipes do
+  def key(opts) do
+    try do
+      opts |> Keyword.fetch!(:key) |> Base.decode64!()
+    rescue
+      _e -> nil
+    end
+  end
+
+  def timeout(env) do
+    env
+    |> Map.fetch!("TIMEOUT")
+    |> String.to_integer()
+    |> Kernel.*(1000)
+  rescue
+    _ -> 5000
+  end
+end

@@ -1,0 +1,1040 @@
+"""Shared analysis for `narrow-rescue` and `broad-catch`: which code a `try` protects, what
+that code is known to raise or exit with, and when catching everything is legitimate.
+
+Not a rule module (its name starts with `_`). Everything here reads a tree; nothing guesses:
+a call the table does not know is reported as unresolved, never assumed harmless.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping
+
+from tree_sitter import Node, QueryCursor
+
+from otpfix.syntax import (
+    compile_query,
+    block_expressions,
+    call_args,
+    call_name,
+    def_body,
+    def_head,
+    def_params,
+    do_block,
+    enclosing,
+    enclosing_module,
+    module_name,
+    operator,
+    text_of,
+    walk,
+)
+
+from . import _raisers as table
+
+TRY_KEYWORDS = frozenset({"def", "defp"})
+CLAUSE_BLOCKS = ("rescue_block", "catch_block", "else_block", "after_block")
+
+# Calls that re-raise, raise something else, exit or throw: a clause whose body makes one of
+# these does not swallow the error.
+ESCALATING = frozenset(
+    {
+        "raise",
+        "reraise",
+        "Kernel.raise",
+        "Kernel.reraise",
+        ":erlang.raise",
+        ":erlang.error",
+        "exit",
+        "Kernel.exit",
+        ":erlang.exit",
+        "throw",
+        "Kernel.throw",
+        ":erlang.throw",
+        "Mix.raise",
+    }
+)
+
+# Higher-order functions that run a function argument in the caller's process: a bare
+# variable in a function position is a caller-supplied function.
+HIGHER_ORDER_MODULES = frozenset({"Enum", "Stream"})
+HIGHER_ORDER_NAMES = frozenset(
+    """
+    each map filter reject reduce reduce_while flat_map find find_value find_index any? all?
+    count sort_by group_by map_reduce map_every flat_map_reduce scan uniq_by dedup_by min_by
+    max_by split_with filter_map zip_with chunk_by take_while drop_while transform unfold
+    resource iterate repeatedly each_while map_join map_intersperse frequencies_by
+    """.split()
+)
+HIGHER_ORDER_CALLS = frozenset(
+    {
+        "then",
+        "tap",
+        "Kernel.then",
+        "Kernel.tap",
+        "Map.update",
+        "Map.update!",
+        "Map.get_lazy",
+        "Map.put_new_lazy",
+        "Map.get_and_update",
+        "Map.get_and_update!",
+        "Keyword.update",
+        "Keyword.update!",
+        "Keyword.get_lazy",
+        "Keyword.put_new_lazy",
+        "List.foldl",
+        "List.foldr",
+    }
+)
+
+TELEMETRY_ATTACH = frozenset({":telemetry.attach", ":telemetry.attach_many"})
+
+
+# -- module facts ------------------------------------------------------------------------------
+
+
+@dataclass
+class ModuleInfo:
+    name: str | None
+    aliases: dict[str, str]
+    defs: dict[str, list[Node]]
+    macros: set[str]
+    telemetry_handlers: set[str]
+
+
+def full_module_name(module: Node | None) -> str | None:
+    parts = []
+    n = module
+    while n is not None:
+        name = module_name(n)
+        if name is None:
+            return None
+        parts.append(name)
+        n = enclosing_module(n)
+    return ".".join(reversed(parts)) if parts else None
+
+
+def module_info(module: Node | None, scope: Node | None = None) -> ModuleInfo:
+    """Facts about `module` (None: a file without defmodule). Aliases count when declared at
+    the module's top level or inside `scope` (the def around the code under analysis)."""
+    name = full_module_name(module)
+    info = ModuleInfo(name, {}, {}, set(), set())
+    if module is None:
+        return info
+    body = do_block(module)
+    if body is None:
+        return info
+    for child in body.named_children:
+        if child.type != "call":
+            continue
+        kw = call_name(child)
+        if kw in ("def", "defp"):
+            head = def_head(child)
+            if head is not None:
+                info.defs.setdefault(head[0], []).append(child)
+        elif kw in ("defmacro", "defmacrop"):
+            head = def_head(child)
+            if head is not None:
+                info.macros.add(head[0])
+        elif kw == "alias":
+            _read_alias(child, info)
+        elif kw == "defmodule":
+            inner = module_name(child)
+            if inner and name and "." not in inner:
+                info.aliases.setdefault(inner, f"{name}.{inner}")
+    if scope is not None:
+        for n in walk(scope):
+            if n.type == "call" and call_name(n) == "alias":
+                _read_alias(n, info)
+    for n in _telemetry_calls(body):
+        if _remote_name(n, info) in TELEMETRY_ATTACH:
+            for arg in call_args(n):
+                local = _captured_local(arg, info)
+                if local:
+                    info.telemetry_handlers.add(local)
+    return info
+
+
+_DIRECT_QUERY = """
+(call) @call
+(binary_operator operator: "=") @match
+(binary_operator operator: "/") @div
+(anonymous_function) @fn
+(unary_operator operator: "@") @attr
+(unary_operator operator: "&") @amp
+(bitstring) @bits
+"""
+
+_TELEMETRY_QUERY = '(call target: (dot left: (atom) @m (#eq? @m ":telemetry"))) @c'
+
+
+def _telemetry_calls(node: Node) -> list[Node]:
+    if b":telemetry" not in (node.text or b""):
+        return []
+    cursor = QueryCursor(compile_query(_TELEMETRY_QUERY))
+    return cursor.captures(node).get("c", [])
+
+
+def _expand_module_text(text: str, info: ModuleInfo) -> str:
+    if text.startswith("Elixir."):
+        return text[len("Elixir.") :]
+    if text == "__MODULE__" and info.name:
+        return info.name
+    if text.startswith("__MODULE__.") and info.name:
+        return info.name + text[len("__MODULE__") :]
+    first, dot, rest = text.partition(".")
+    if first in info.aliases:
+        return info.aliases[first] + (dot + rest if dot else "")
+    return text
+
+
+def _read_alias(call: Node, info: ModuleInfo) -> None:
+    args = call_args(call)
+    if not args:
+        return
+    target = args[0]
+    as_name = None
+    if len(args) > 1 and args[1].type == "keywords":
+        for pair in args[1].named_children:
+            key = pair.child_by_field_name("key")
+            value = pair.child_by_field_name("value")
+            if key is not None and text_of(key).strip().rstrip(":") == "as" and value is not None:
+                as_name = text_of(value) if value.type == "alias" else None
+                if as_name is None:
+                    return
+    if target.type == "alias" or (target.type == "identifier" and text_of(target) == "__MODULE__"):
+        full = _expand_module_text(text_of(target), info)
+        short = as_name or full.rsplit(".", 1)[-1]
+        info.aliases[short] = full
+    elif target.type == "dot" and as_name is None:
+        # alias Foo.{Bar, Baz.Qux}
+        left = target.child_by_field_name("left")
+        right = target.child_by_field_name("right")
+        if left is None or right is None or right.type != "tuple":
+            return
+        base = _expand_module_text(text_of(left), info)
+        for item in right.named_children:
+            if item.type == "alias":
+                full = f"{base}.{text_of(item)}"
+                info.aliases[full.rsplit(".", 1)[-1]] = full
+
+
+def _remote_name(call: Node, info: ModuleInfo) -> str | None:
+    name = call_name(call)
+    if name is None or "." not in name or name.endswith("."):
+        return None
+    module, _, fun = name.rpartition(".")
+    return f"{_expand_module_text(module, info)}.{fun}"
+
+
+def _captured_local(arg: Node, info: ModuleInfo) -> str | None:
+    """`&handle/4`, `&__MODULE__.handle/4`, `&This.Module.handle/4` -> "handle"."""
+    if arg.type != "unary_operator" or operator(arg) != "&":
+        return None
+    inner = arg.child_by_field_name("operand")
+    if inner is None or inner.type != "binary_operator" or operator(inner) != "/":
+        return None
+    left = inner.child_by_field_name("left")
+    if left is None:
+        return None
+    if left.type == "identifier":
+        return text_of(left)
+    if left.type == "call":
+        full = _remote_name(left, info)
+        if full and info.name:
+            module, _, fun = full.rpartition(".")
+            if module == info.name:
+                return fun
+    return None
+
+
+# -- the protected code ------------------------------------------------------------------------
+
+
+@dataclass
+class Protected:
+    """A `try` (or a def with an implicit try) and the code its rescue/catch clauses guard."""
+
+    owner: Node  # the `try` call or the def
+    block: Node  # its do_block
+    body: list[Node]  # the protected expressions
+
+
+def protected_of(clause_block: Node) -> Protected | None:
+    """For a rescue_block/catch_block: the try or def it belongs to (None for other forms)."""
+    block = clause_block.parent
+    if block is None or block.type != "do_block":
+        return None
+    owner = block.parent
+    if owner is None or owner.type != "call":
+        return None
+    kw = call_name(owner)
+    if kw != "try" and kw not in TRY_KEYWORDS:
+        return None
+    return Protected(owner, block, block_expressions(block))
+
+
+def stab_clauses(block: Node) -> list[Node]:
+    return [c for c in block.named_children if c.type == "stab_clause"]
+
+
+def clause_patterns(clause: Node) -> list[Node] | None:
+    """The patterns of a stab clause without a guard (None when it has a guard)."""
+    left = clause.child_by_field_name("left")
+    if left is None or left.type != "arguments":
+        return None
+    return [c for c in left.named_children if c.type != "comment"]
+
+
+def clause_body(clause: Node) -> Node | None:
+    return clause.child_by_field_name("right")
+
+
+def is_catch_all_var(node: Node) -> bool:
+    return node.type == "identifier" and text_of(node) not in ("__MODULE__", "__ENV__", "__CALLER__")
+
+
+def escalates(body: Node | None, info: "ModuleInfo | None" = None) -> bool:
+    """The clause body re-raises, raises, exits or throws (anywhere in it, or in a function
+    of the same module that it calls, transitively)."""
+    if body is None:
+        return False
+    seen: set[str] = set()
+    stack = [body]
+    while stack:
+        for n in walk(stack.pop()):
+            if n.type != "call":
+                continue
+            name = call_name(n)
+            if name in ESCALATING:
+                return True
+            if info is not None and name in info.defs and name not in seen:
+                seen.add(name)
+                for d in info.defs[name]:
+                    b = def_body(d)
+                    if b is not None:
+                        stack.append(b)
+    return False
+
+
+def in_quote(node: Node) -> bool:
+    return enclosing(node, lambda n: n.type == "call" and call_name(n) == "quote") is not None
+
+
+def exemption(owner: Node, info: ModuleInfo) -> str | None:
+    """Why catching everything is legitimate where `owner` sits, or None."""
+    d = owner if call_name(owner) in TRY_KEYWORDS else None
+    if d is None:
+        d = enclosing(owner, lambda n: n.type == "call" and call_name(n) in ("def", "defp"))
+    if d is not None:
+        head = def_head(d)
+        arity = len(def_params(d))
+        if head is not None:
+            name = head[0]
+            if name == "terminate" and arity == 2:
+                return "terminate/2"
+            if name == "handle_event" and arity == 4:
+                return "telemetry handler"
+            if name in info.telemetry_handlers:
+                return "telemetry handler"
+    attach = enclosing(
+        owner,
+        lambda n: n.type == "call" and _remote_name(n, info) in TELEMETRY_ATTACH,
+    )
+    if attach is not None:
+        return "telemetry handler"
+    return None
+
+
+# -- what the protected code can do -------------------------------------------------------------
+
+
+SUMMARY_FIELDS = ("raises", "unknown", "foreign", "exits", "throws", "locals", "remote")
+
+
+@dataclass
+class Summary:
+    raises: dict[str, str] = field(default_factory=dict)  # exception -> first source
+    unknown: dict[str, str] = field(default_factory=dict)  # label -> reason ("" if none)
+    foreign: dict[str, None] = field(default_factory=dict)
+    exits: dict[str, None] = field(default_factory=dict)
+    throws: dict[str, None] = field(default_factory=dict)
+    locals: dict[str, None] = field(default_factory=dict)
+    # Unresolved remote calls that facts about other files of the project may resolve:
+    # label (as in `unknown`) -> "Module.fun".
+    remote: dict[str, str] = field(default_factory=dict)
+
+    def merge(self, other: "Summary") -> None:
+        for attr in SUMMARY_FIELDS:
+            mine = getattr(self, attr)
+            for k, v in getattr(other, attr).items():
+                mine.setdefault(k, v)
+
+
+class Analyzer:
+    """Summarises code of one module; `raisers` and `exits` extend the shipped table."""
+
+    def __init__(
+        self,
+        info: ModuleInfo,
+        raisers: Mapping[str, Iterable[str]] | None = None,
+        exits: Iterable[str] = (),
+        project: Mapping[str, Mapping[str, Mapping[str, Any]]] | None = None,
+    ) -> None:
+        self.info = info
+        self.project = project or {}
+        self.raisers = {k: tuple(v) for k, v in (raisers or {}).items()}
+        self.user_exits = frozenset(exits)
+        self.exits = self.user_exits | table.EXITS
+        self._def_cache: dict[str, Summary] = {}
+
+    # Public: the summary of `nodes`, following local functions transitively.
+    def summarize(self, nodes: Iterable[Node], local_names: Iterable[str] = ()) -> Summary:
+        total = Summary()
+        for node in nodes:
+            total.merge(self._direct(node))
+        for name in local_names:
+            total.locals.setdefault(name, None)
+        seen: set[str] = set()
+        queue = list(total.locals)
+        while queue:
+            name = queue.pop()
+            if name in seen:
+                continue
+            seen.add(name)
+            s = self._def_summary(name)
+            total.merge(s)
+            queue.extend(n for n in s.locals if n not in seen)
+        return total
+
+    def module_facts(self) -> dict[str, dict[str, Any]]:
+        """{function name: facts} for every def/defp of the module (for `collect`): what its
+        own clauses do, plus the names of the module's functions it calls (followed at
+        check time, only for the functions a protected body reaches)."""
+        out = {}
+        for name, defs in self.info.defs.items():
+            if not any(def_body(d) is not None for d in defs):
+                continue  # only bodiless heads: nothing to go on
+            direct = Summary()
+            if _clauses_can_fail(defs):
+                direct.raises.setdefault("FunctionClauseError", name)
+            for d in defs:
+                body = def_body(d)
+                if body is not None:
+                    direct.merge(self._direct(body))
+            out[name] = summary_to_facts(direct)
+        return out
+
+    def _project_call(self, module: str, fun: str, label: str, s: Summary) -> bool:
+        """Merge what the project's own `module.fun` does (facts from other files), following
+        the functions it calls in its module and in other modules of the project. False when
+        the project does not define it."""
+        if fun not in self.project.get(module, {}):
+            return False
+        seen = {(module, fun)}
+        queue = [(module, fun)]
+        while queue:
+            mod, name = queue.pop()
+            f = self.project[mod][name]
+            for k, v in f["raises"].items():
+                s.raises.setdefault(k, v)
+            for k in f["throws"]:
+                s.throws.setdefault(k, None)
+            for k in f["exits"]:
+                s.exits.setdefault(f"{k} (via {label})", None)
+            for k in f["foreign"]:
+                # Code chosen at runtime, reached through another module: not this try's
+                # evident purpose, so not an exemption; it blocks the fix.
+                s.unknown.setdefault(f"{k} (via {label})", "runs code chosen at runtime")
+            for local in f["locals"]:
+                if local in self.project[mod] and (mod, local) not in seen:
+                    seen.add((mod, local))
+                    queue.append((mod, local))
+            for unknown_label, reason in f["unknown"].items():
+                target = f["remote"].get(unknown_label)
+                if target is not None:
+                    t_mod, _, t_fun = target.rpartition(".")
+                    if t_fun in self.project.get(t_mod, {}):
+                        if (t_mod, t_fun) not in seen:
+                            seen.add((t_mod, t_fun))
+                            queue.append((t_mod, t_fun))
+                        continue
+                s.unknown.setdefault(f"{unknown_label} (via {label})", reason)
+        return True
+
+    def _def_summary(self, name: str) -> Summary:
+        if name not in self._def_cache:
+            # While in progress (a nested `try` that calls back into this function), the
+            # function counts as unresolved: never assume a partial summary is complete.
+            self._def_cache[name] = Summary(unknown={f"{name} (recursive)": ""})
+            s = Summary()
+            if _clauses_can_fail(self.info.defs.get(name, [])):
+                s.raises.setdefault("FunctionClauseError", name)
+            for d in self.info.defs.get(name, []):
+                body = def_body(d)
+                if body is not None:
+                    s.merge(self._direct(body))
+            self._def_cache[name] = s
+        return self._def_cache[name]
+
+    def _try(self, n: Node, s: Summary) -> list[Node]:
+        """A `try` nested in the analysed code: what escapes it. Returns the nodes still to
+        walk (its rescue/catch/else/after blocks: code there runs outside its protection)."""
+        block = do_block(n)
+        if block is None:
+            return list(n.children)
+        inner = self.summarize(block_expressions(block))
+        inner.locals.clear()  # already followed
+        rest = [c for c in block.named_children if c.type in CLAUSE_BLOCKS]
+        for child in rest:
+            for clause in stab_clauses(child):
+                if escalates(clause_body(clause), self.info):
+                    continue  # what it catches goes on
+                pats = clause_patterns(clause)
+                if not pats:
+                    continue
+                if child.type == "rescue_block" and len(pats) == 1:
+                    if is_catch_all_var(pats[0]):
+                        inner.raises.clear()
+                    else:
+                        for name in handled_exceptions([clause], self.info):
+                            inner.raises.pop(name, None)
+                elif child.type == "catch_block" and len(pats) == 2 and is_catch_all_var(pats[1]):
+                    kind = pats[0]
+                    if is_catch_all_var(kind):
+                        inner = Summary()
+                    elif kind.type == "atom" and text_of(kind) == ":exit":
+                        inner.exits.clear()
+                    elif kind.type == "atom" and text_of(kind) == ":throw":
+                        inner.throws.clear()
+                    elif kind.type == "atom" and text_of(kind) == ":error":
+                        inner.raises.clear()
+                elif child.type == "catch_block" and len(pats) == 1 and is_catch_all_var(pats[0]):
+                    inner.throws.clear()
+        s.merge(inner)
+        return rest
+
+    # One subtree, local calls recorded but not followed. The nodes that matter are found by
+    # one query (in C), then visited in document order, parents first.
+    def _direct(self, root: Node) -> Summary:
+        s = Summary()
+        captures = QueryCursor(compile_query(_DIRECT_QUERY)).captures(root)
+        items = sorted(
+            ((n, kind) for kind, nodes in captures.items() for n in nodes),
+            key=lambda item: (item[0].start_byte, -item[0].end_byte),
+        )
+        skipped: list[tuple[int, int]] = []  # ranges handled elsewhere or not run
+        for n, kind in items:
+            start, end = n.start_byte, n.end_byte
+            if skipped:
+                skipped = [r for r in skipped if r[1] > start]
+                if any(a <= start and end <= b for a, b in skipped):
+                    continue
+            if kind == "call":
+                name = call_name(n)
+                if name == "quote":
+                    skipped.append((start, end))  # quoted code does not run here
+                    continue
+                if name == "try":
+                    block = do_block(n)
+                    if block is not None:
+                        # its body is summarised by _try; its clauses are visited here
+                        skipped.extend((e.start_byte, e.end_byte) for e in block_expressions(block))
+                    self._try(n, s)
+                    continue
+                if not _reraises_inner(n, root, name):
+                    self._call(n, s)
+            elif kind == "match" or kind == "div":
+                self._operator(n, root, s)
+            elif kind == "fn":
+                clauses = stab_clauses(n)
+                if clauses and all(_fn_clause_can_fail(c) for c in clauses):
+                    s.raises.setdefault("FunctionClauseError", "fn")
+            elif kind == "attr":
+                skipped.append((start, end))  # a module attribute: read at compile time
+            elif kind == "amp":
+                local = _captured_local(n, self.info)
+                if local and _is_plain_capture(n):
+                    arity = _capture_arity(n)
+                    if local in self.info.defs or local in self.info.macros:
+                        self._local(local, arity, s)
+                    else:
+                        label = f"{local}/{arity if arity is not None else '?'}"
+                        self._remote(f"Kernel.{local}", "Kernel", local, arity or 0, label, n, s, kernel=True)
+            elif kind == "bits" and not _in_pattern(n, root):
+                if any(c.type == "binary_operator" and operator(c) == "::" for c in n.named_children):
+                    s.raises.setdefault("ArgumentError", "<<...>>")
+        return s
+
+    def _operator(self, n: Node, root: Node, s: Summary) -> None:
+        op = operator(n)
+        if op == "=":
+            left = n.child_by_field_name("left")
+            if left is not None and left.type != "identifier" and not _in_pattern(n, root):
+                s.raises.setdefault("MatchError", "a pattern match")
+        elif op == "/":
+            parent = n.parent
+            if not (parent is not None and parent.type == "unary_operator" and operator(parent) == "&"):
+                s.raises.setdefault("ArithmeticError", "`/`")
+
+    def _call(self, n: Node, s: Summary) -> None:
+        target = n.child_by_field_name("target")
+        if target is None:
+            return
+        has_args = any(c.type == "arguments" for c in n.children)
+        arity = _arity(n)
+        if target.type == "dot":
+            left = target.child_by_field_name("left")
+            right = target.child_by_field_name("right")
+            if left is None:
+                return
+            if right is None:  # fun.(x)
+                s.foreign.setdefault(f"{text_of(left)}.()", None)
+                return
+            if left.type == "identifier" and text_of(left) == "__MODULE__":
+                self._local(text_of(right), arity, s)
+                return
+            if left.type not in ("alias", "atom"):
+                if has_args:  # mod.fun(x): a module chosen by the caller
+                    s.foreign.setdefault(f"{text_of(left)}.{text_of(right)}()", None)
+                else:  # map.field
+                    s.raises.setdefault("KeyError", f"{text_of(n)}")
+                return
+            module = _expand(text_of(left), self.info)
+            fun = text_of(right)
+            full = f"{module}.{fun}"
+            if self.info.name and module == self.info.name:
+                self._local(fun, arity, s)
+                return
+            self._remote(full, module, fun, arity, f"{full}/{arity}", n, s)
+            return
+        if target.type != "identifier":
+            return
+        name = text_of(target)
+        if name in self.info.defs:
+            self._local(name, arity, s)
+            return
+        if name == "raise":
+            self._raise(n, s)
+            return
+        if name in ("case", "cond", "with"):
+            self._clause_error(name, n, s)
+        if name == "reraise":
+            s.unknown.setdefault(f"reraise/{arity}", "")
+            return
+        if name == "throw":
+            s.throws.setdefault("throw/1", None)
+            return
+        if name == "apply":
+            s.foreign.setdefault(f"apply/{arity}", None)
+            return
+        if name == "inspect" and _unsafe_inspect(n):
+            s.foreign.setdefault(f"inspect/{arity}", None)
+            return
+        if name in self.info.macros:
+            s.unknown.setdefault(f"{name}/{arity}", "a macro of this module")
+            return
+        self._remote(f"Kernel.{name}", "Kernel", name, arity, f"{name}/{arity}", n, s, kernel=True)
+
+    def _clause_error(self, name: str, n: Node, s: Summary) -> None:
+        block = do_block(n)
+        if block is None:
+            return
+        if name == "with":
+            elses = [c for c in block.named_children if c.type == "else_block"]
+            if elses and not _has_catch_all(stab_clauses(elses[0])):
+                s.raises.setdefault("WithClauseError", "with/else")
+            return
+        clauses = stab_clauses(block)
+        if name == "case" and not _has_catch_all(clauses):
+            s.raises.setdefault("CaseClauseError", "case")
+        elif name == "cond" and not any(_is_truthy_literal(clause_patterns(c)) for c in clauses):
+            s.raises.setdefault("CondClauseError", "cond")
+
+    def _raise(self, n: Node, s: Summary) -> None:
+        args = call_args(n)
+        if not args:
+            s.unknown.setdefault("raise/0", "")
+            return
+        first = args[0]
+        if first.type == "string":
+            s.raises.setdefault("RuntimeError", "raise")
+        elif first.type == "alias":
+            s.raises.setdefault(_expand(text_of(first), self.info), "raise")
+        else:
+            s.unknown.setdefault(f"raise/{len(args)}", "raises a value chosen at runtime")
+
+    def _local(self, name: str, arity: int | None, s: Summary) -> None:
+        if name in self.info.defs:
+            s.locals.setdefault(name, None)
+        elif name in self.info.macros:
+            s.unknown.setdefault(f"{name}/{arity if arity is not None else '?'}", "a macro of this module")
+        else:
+            s.unknown.setdefault(f"{name}/{arity if arity is not None else '?'}", "")
+
+    def _remote(
+        self,
+        full: str,
+        module: str,
+        fun: str,
+        arity: int,
+        label: str,
+        n: Node,
+        s: Summary,
+        kernel: bool = False,
+    ) -> None:
+        keyed = f"{full}/{arity}"
+        if keyed in self.exits or full in self.exits:
+            s.exits.setdefault(label, None)
+        if full in (":erlang.raise", ":erlang.error", "Kernel.raise", "Kernel.reraise"):
+            s.unknown.setdefault(label, "raises a value chosen at runtime")
+            return
+        if full in (":erlang.throw", "Kernel.throw"):
+            s.throws.setdefault(label, None)
+            return
+        if full in table.FOREIGN_CODE:
+            s.foreign.setdefault(label, None)
+            return
+        if _passes_caller_function(n, full, module, fun):
+            s.foreign.setdefault(label, None)
+            return
+        if kernel:
+            short = fun
+            user = self.raisers.get(f"{short}/{arity}", self.raisers.get(short))
+        else:
+            user = None
+        if user is None:
+            user = self.raisers.get(keyed, self.raisers.get(full))
+        if user is None and (keyed in self.user_exits or full in self.user_exits):
+            user = ()  # declared by the user as a call that exits: known, raises nothing listed
+        if user is not None:
+            self._add(user, label, s)
+            return
+        if full in table.ADAPTER_SPECIFIC:
+            s.unknown.setdefault(label, table.ADAPTER_SPECIFIC[full])
+            return
+        known = table.BUILTIN.get(keyed, table.BUILTIN.get(full))
+        if known is not None:
+            self._add(known, label, s)
+            return
+        if module in table.MODULE_WIDE:
+            if full not in table.MODULE_WIDE_EXCEPT:
+                self._add(table.MODULE_WIDE[module], label, s)
+            return
+        if table.is_repo_module(module):
+            if fun in table.REPO_ADAPTER_SPECIFIC:
+                s.unknown.setdefault(label, "raises the database adapter's exception")
+            elif fun in table.REPO:
+                self._add(table.REPO[fun], label, s)
+            elif not self._project_call(module, fun, label, s):
+                s.unknown.setdefault(label, "")
+                s.remote.setdefault(label, full)
+            return
+        if kernel:
+            if fun in table.KERNEL_NAMES:
+                return
+            s.unknown.setdefault(label, "")
+            return
+        if full in table.ERLANG_SAFE or module in table.COMPLETE_MODULES:
+            return
+        if self._project_call(module, fun, label, s):
+            return
+        s.unknown.setdefault(label, "")
+        s.remote.setdefault(label, full)
+
+    @staticmethod
+    def _add(excs: Iterable[str], label: str, s: Summary) -> None:
+        for e in excs:
+            s.raises.setdefault(e, label)
+
+
+def _reraises_inner(call: Node, root: Node, name: str | None) -> bool:
+    """`reraise e, st`, `raise e` or `:erlang.raise(k, r, st)` in a rescue/catch clause of a
+    try nested in the analysed code: it re-raises what that try caught from its own body,
+    which the analysis already counted."""
+    if name in ("reraise", ":erlang.raise"):
+        pass
+    elif name == "raise":
+        args = call_args(call)
+        if len(args) != 1 or args[0].type != "identifier":
+            return False
+    else:
+        return False
+    n = call.parent
+    while n is not None and n != root:
+        if n.type in ("rescue_block", "catch_block"):
+            return True
+        n = n.parent
+    return False
+
+
+def _fn_clause_can_fail(clause: Node) -> bool:
+    """An `fn` clause that does not match every argument (a zero-arity clause matches)."""
+    if clause.child_by_field_name("left") is None:
+        return False
+    return _pattern_can_fail(clause_patterns(clause))
+
+
+def _pattern_can_fail(pats: list[Node] | None) -> bool:
+    """Patterns that do not match everything (None: a guarded clause)."""
+    if pats is None:
+        return True
+    return any(p.type != "identifier" for p in pats)
+
+
+def _clauses_can_fail(defs: list[Node]) -> bool:
+    """Some arity of the function has no clause that matches every argument."""
+    by_arity: dict[int, list[Node]] = {}
+    for d in defs:
+        by_arity.setdefault(len(def_params(d)), []).append(d)
+    return any(all(_head_can_fail(d) for d in group) for group in by_arity.values())
+
+
+def _head_can_fail(d: Node) -> bool:
+    head = def_head(d)
+    if head is None:
+        return True
+    if head[2] is not None:
+        return True
+    params = def_params(d)
+    for p in params:
+        if p.type == "binary_operator" and operator(p) == "\\\\":
+            p = p.child_by_field_name("left")
+        if p is None or p.type != "identifier":
+            return True
+    return False
+
+
+def _has_catch_all(clauses: list[Node]) -> bool:
+    for clause in clauses:
+        pats = clause_patterns(clause)
+        if pats and len(pats) == 1 and is_catch_all_var(pats[0]):
+            return True
+    return False
+
+
+def _is_truthy_literal(pats: list[Node] | None) -> bool:
+    if not pats or len(pats) != 1:
+        return False
+    p = pats[0]
+    if p.type == "boolean":
+        return text_of(p) == "true"
+    return p.type in ("atom", "integer", "float", "string", "quoted_atom") and text_of(p) not in (":false", ":nil")
+
+
+def _expand(module: str, info: ModuleInfo) -> str:
+    return _expand_module_text(module, info)
+
+
+def _arity(call: Node) -> int:
+    parent = call.parent
+    if (
+        parent is not None
+        and parent.type == "binary_operator"
+        and operator(parent) == "/"
+        and parent.child_by_field_name("left") == call
+        and parent.parent is not None
+        and parent.parent.type == "unary_operator"
+        and operator(parent.parent) == "&"
+    ):
+        right = parent.child_by_field_name("right")
+        if right is not None and right.type == "integer":
+            return int(text_of(right))
+    n = len(call_args(call))
+    if (
+        parent is not None
+        and parent.type == "binary_operator"
+        and operator(parent) == "|>"
+        and parent.child_by_field_name("right") == call
+    ):
+        n += 1
+    return n
+
+
+def _piped(call: Node) -> bool:
+    parent = call.parent
+    return (
+        parent is not None
+        and parent.type == "binary_operator"
+        and operator(parent) == "|>"
+        and parent.child_by_field_name("right") == call
+    )
+
+
+def _unsafe_inspect(call: Node) -> bool:
+    """`inspect(value, opts)` whose options may say `safe: false`: the value's own Inspect
+    implementation then runs unprotected (foreign code)."""
+    args = call_args(call)
+    if _piped(call):
+        args = [None] + args
+    if len(args) < 2:
+        return False
+    opts = args[1]
+    if opts is None or opts.type not in ("keywords", "list"):
+        return True
+    return "safe" in text_of(opts)
+
+
+def _capture_arity(amp: Node) -> int | None:
+    inner = amp.child_by_field_name("operand")
+    right = inner.child_by_field_name("right") if inner is not None else None
+    if right is not None and right.type == "integer":
+        return int(text_of(right))
+    return None
+
+
+def _is_plain_capture(amp: Node) -> bool:
+    inner = amp.child_by_field_name("operand")
+    left = inner.child_by_field_name("left") if inner is not None else None
+    return left is not None and left.type == "identifier"
+
+
+def _in_pattern(node: Node, root: Node) -> bool:
+    child, parent = node, node.parent
+    while parent is not None and child != root:
+        if parent.type == "stab_clause" and parent.child_by_field_name("left") == child:
+            return True
+        if parent.type == "binary_operator" and operator(parent) in ("<-", "=", "when"):
+            if parent.child_by_field_name("left") == child:
+                return True
+        child, parent = parent, parent.parent
+    return False
+
+
+def _passes_caller_function(call: Node, full: str, module: str, fun: str) -> bool:
+    """A higher-order call given a bare variable where it expects a function."""
+    higher = (module in HIGHER_ORDER_MODULES and fun in HIGHER_ORDER_NAMES) or full in HIGHER_ORDER_CALLS or (
+        module == "Kernel" and f"{fun}" in HIGHER_ORDER_CALLS
+    )
+    if not higher:
+        return False
+    args = call_args(call)
+    first_fun_position = 0 if _piped(call) else 1
+    for arg in args[first_fun_position:]:
+        if arg.type == "identifier" and not text_of(arg).startswith("_"):
+            return True
+    return False
+
+
+def exception_list(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else "[" + ", ".join(names) + "]"
+
+
+def alias_conflicts(names: Iterable[str], info: ModuleInfo) -> list[str]:
+    """Exception names whose first segment an alias of the module would redirect."""
+    out = []
+    for name in names:
+        first = name.split(".", 1)[0]
+        target = info.aliases.get(first)
+        if target is not None and target != first:
+            out.append(name)
+    return out
+
+
+def handled_exceptions(clauses: list[Node], info: ModuleInfo) -> set[str]:
+    """Exception modules named by rescue clauses (`e in X`, `e in [X, Y]`, `X ->`)."""
+    out: set[str] = set()
+    for clause in clauses:
+        pats = clause_patterns(clause)
+        if not pats or len(pats) != 1:
+            continue
+        p = pats[0]
+        if p.type == "binary_operator" and operator(p) == "in":
+            p = p.child_by_field_name("right")
+        if p is None:
+            continue
+        items = p.named_children if p.type == "list" else [p]
+        for item in items:
+            if item.type == "alias":
+                out.add(_expand(text_of(item), info))
+    return out
+
+
+def label_list(labels: Iterable[str], limit: int = 6) -> str:
+    labels = list(labels)
+    shown = labels[:limit]
+    more = len(labels) - len(shown)
+    text = ", ".join(shown)
+    return text + (f" and {more} more" if more > 0 else "")
+
+
+def options_raisers(options: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
+    raw = options.get("raisers") or {}
+    if not isinstance(raw, Mapping):
+        raise ValueError("option `raisers` must map \"Module.fun\" to a list of exception modules")
+    out = {}
+    for key, value in raw.items():
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(key, str) or not all(isinstance(v, str) for v in value):
+            raise ValueError("option `raisers` must map \"Module.fun\" to a list of exception modules")
+        out[key] = tuple(value)
+    return out
+
+
+def summary_to_facts(summary: Summary) -> dict[str, Any]:
+    """A picklable, order-keeping form of a Summary (locals are already followed)."""
+    return {
+        "raises": dict(summary.raises),
+        "unknown": dict(summary.unknown),
+        "foreign": list(summary.foreign),
+        "exits": list(summary.exits),
+        "throws": list(summary.throws),
+        "remote": dict(summary.remote),
+        "locals": list(summary.locals),
+    }
+
+
+_DEFMODULE_QUERY = '(call target: (identifier) @k (#eq? @k "defmodule")) @m'
+
+
+def shared_module_facts(
+    source: Any, raisers: Mapping[str, Iterable[str]], exits: Iterable[str] = ()
+) -> dict[str, dict[str, dict[str, Any]]]:
+    """`collect_module_facts` for a parsed file, computed once per file and options: both
+    rules collect the same facts, and the engine hands them the same Source object. The
+    result is read-only."""
+    key = (tuple(sorted((k, tuple(v)) for k, v in raisers.items())), tuple(exits))
+    memo = source.__dict__.setdefault("_otpfix_protected_facts", {})
+    if key not in memo:
+        memo[key] = collect_module_facts(source.root, raisers, exits)
+    return memo[key]
+
+
+def collect_module_facts(
+    root: Node, raisers: Mapping[str, Iterable[str]], exits: Iterable[str] = ()
+) -> dict[str, dict[str, dict[str, Any]]]:
+    """{full module name: {function: facts}} for every module defined in a file."""
+    out: dict[str, dict[str, dict[str, Any]]] = {}
+    cursor = QueryCursor(compile_query(_DEFMODULE_QUERY))
+    modules = sorted(cursor.captures(root).get("m", []), key=lambda n: n.start_byte)
+    for node in modules:
+        if in_quote(node):
+            continue
+        info = module_info(node)
+        if info.name is None:
+            continue
+        facts = Analyzer(info, raisers, exits).module_facts()
+        out.setdefault(info.name, {}).update(facts)
+    return out
+
+
+def merge_project(project: Mapping[str, Any]) -> dict[str, dict[str, dict[str, Any]]]:
+    """Facts of every file ({path: {module: {fun: facts}}}) as {module: {fun: facts}}; a
+    function defined in several files gets the union of their facts."""
+    merged: dict[str, dict[str, dict[str, Any]]] = {}
+    for path in sorted(project):
+        for module, funs in (project[path] or {}).items():
+            target = merged.setdefault(module, {})
+            for fun, facts in funs.items():
+                if fun not in target:
+                    target[fun] = facts
+                else:
+                    union = {k: (dict(v) if isinstance(v, dict) else list(v)) for k, v in target[fun].items()}
+                    for k, v in facts.items():
+                        if isinstance(v, dict):
+                            for kk, vv in v.items():
+                                union[k].setdefault(kk, vv)
+                        else:
+                            union[k] += [x for x in v if x not in union[k]]
+                    target[fun] = union
+    return merged
