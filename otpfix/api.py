@@ -156,8 +156,9 @@ class _Worker:
     ) -> None:
         self.options = options
         self.rules = registry.resolve(options.select, options.ignore, options.rule_options)
-        # The project facts: ready ({rule id: {path: facts}}), or per file as read from the
-        # cache ([(path, JSON text or facts)]), decoded only when a file must be checked.
+        # The project facts: ready ({rule id: {path: facts}}), or per file as the project
+        # pass left them ([(item, JSON text or facts)]), decoded only when a file must be
+        # checked (a warm run decodes nothing).
         self._project = project if isinstance(project, Mapping) else None
         self._project_files = project if not isinstance(project, Mapping) else ()
         project_rules = [r for r in self.rules if r.uses_project()]
@@ -221,14 +222,15 @@ class _Worker:
         if data is None:
             return FileResult(path=path, error=error), None, None
         key = None
+        rules = self._rules_for(item)
         if self.keys is not None and self.store is not None:
-            key = self.keys.check(path, data, self._rules_for(item))
+            key = self.keys.check(path, data, rules)
             raw = self.store.get(key)
             if raw is not None:
                 hit = self._hit(path, raw, data)
                 if hit is not None:
                     return hit, None, None
-        result = process_source(path, data, self._rules_for(item), self.options, self.project)
+        result = process_source(path, data, rules, self.options, self.project)
         entry = None
         # In fix mode an error may come from a later pass on fixed content: not cached.
         if key is not None and not (self.options.fix and result.error):
