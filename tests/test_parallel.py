@@ -49,6 +49,16 @@ def test_parallel_results_identical_to_serial(tree, pool_sizes, fix):
     assert any(r.error and "UTF-8" in r.error for r in serial.results)
     if fix:
         assert sum(1 for r in serial.results if r.changed) > 40
+    # Results hold no tree (tree-sitter nodes and trees cannot be pickled), and `original`
+    # is kept only where a fix needs it.
+    import pickle
+
+    pickle.dumps(serial.results)
+    for r in serial.results:
+        needed = r.fixed is not None or any(f.fix for f in r.findings) or (
+            r.findings and (tree / r.path).read_bytes().startswith(b"\xef\xbb\xbf")
+        )
+        assert (r.original is not None) == bool(needed) or (r.original is None and r.error), r.path
 
 
 def test_project_facts_merged_in_file_order(tree, monkeypatch):
