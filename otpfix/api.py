@@ -197,7 +197,9 @@ class _Worker:
             text = cache_mod.to_json(cache_mod.encode(facts))
         except cache_mod.Unencodable:
             return (None, facts), None, None  # facts of this kind are recomputed every run
-        return (digests, text), key, cache_mod.to_json({"d": digests, "f": text})
+        # The facts themselves go back (the main process shares them with the checking
+        # workers); their text only into the cache.
+        return (digests, facts), key, cache_mod.to_json({"d": digests, "f": text})
 
     def _facts_hit(self, key: str) -> tuple[dict[str, str], str] | None:
         raw = self.store.get(key) if self.store is not None else None
@@ -270,7 +272,7 @@ def _decode_project(
     for item, payload in files:
         if isinstance(payload, str):
             try:
-                facts = cache_mod.decode(json.loads(payload))
+                facts = cache_mod.loads(payload)
                 if not isinstance(facts, dict):
                     raise ValueError("not a mapping")
             except Exception:
@@ -357,6 +359,9 @@ def _map(
 
     chunksize = max(1, min(64, len(items) // (jobs * 16)))
     done = 0
+    import gc
+
+    gc.freeze()  # objects inherited by the workers stay shared: the collector won't touch them
     with ProcessPoolExecutor(
         max_workers=jobs,
         mp_context=_mp_context(),
@@ -370,6 +375,7 @@ def _map(
                 yield value
         except BrokenProcessPool:
             pass
+    gc.unfreeze()
     for item in items[done:]:  # a worker died (a crash in the parser): report, go on
         advance()
         yield on_broken(item)
@@ -412,6 +418,12 @@ def _phase(
             local.close()  # no connection stays open across the fork below
     work = [items[i] for i in todo]
     jobs = effective_jobs(options.jobs, len(work))
+    project = worker_args[1]
+    if work and method == "process" and not isinstance(project, Mapping):
+        # Some files must be checked: decode the project facts once, here, so that the
+        # workers share one copy (forked) instead of each decoding its own.
+        recollect = _Worker(*worker_args)._recollect
+        worker_args = (worker_args[0], _decode_project(project, recollect), *worker_args[2:])
     writes: list[tuple[str, str]] = []
     store = cache_mod.Store(options.cache_dir) if options.cache_dir else None
     try:

@@ -168,6 +168,11 @@ def test_encode_round_trip_and_stable_digest():
     }
     encoded = cache.encode(value)
     assert cache.decode(json.loads(json.dumps(encoded))) == value
+    assert cache.loads(cache.to_json(encoded)) == value
+    from otpfix.types import Edit, Span
+
+    with_classes = {"span": Span(1, 2, 3, 4, 5, 6), "edits": (Edit(0, 1, "x"),), "one": {"~t": 1}}
+    assert cache.loads(cache.to_json(cache.encode(with_classes))) == with_classes
     assert type(cache.decode(cache.encode((1,)))) is tuple
     assert cache.digest({"b", "a", "c"}) == cache.digest({"c", "b", "a"})
     assert cache.digest((1,)) != cache.digest([1])
@@ -201,8 +206,9 @@ def test_corrupt_facts_entries_are_collected_again(tree, monkeypatch):
 def test_warm_run_decodes_no_facts(tree, monkeypatch):
     scan(tree)
     calls = []
-    original = cache.decode
+    original, original_loads = cache.decode, cache.loads
     monkeypatch.setattr(cache, "decode", lambda raw: calls.append(1) or original(raw))
+    monkeypatch.setattr(cache, "loads", lambda raw: calls.append(1) or original_loads(raw))
     scan(tree)
     assert calls == []
 
