@@ -1,8 +1,10 @@
 """Baselines: record today's findings, then report (and fail on) only new ones.
 
 A baseline file is JSON: {"version": 1, "findings": [{"fingerprint", "rule", "path",
-"message"}]}. Matching is by fingerprint (see otpfix.fingerprint), as a multiset: two
-identical findings in one function need two entries.
+"message"}]}. `path` is relative to the directory of the baseline file, so the baseline
+works from any current directory and with absolute PATH arguments. Matching is by (path,
+fingerprint) (see otpfix.fingerprint), as a multiset: two identical findings in one
+function need two entries.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import json
 import os
 from collections import Counter
 from dataclasses import dataclass, replace
-from typing import Sequence
+from typing import Iterable, Sequence
 
 from .files import atomic_write
 from .types import FileResult
@@ -39,9 +41,23 @@ class Outcome:
     kept: list[Entry]  # entries that still match something
 
 
-def entries_of(results: Sequence[FileResult]) -> list[Entry]:
+def relative(path: str, base_dir: str) -> str:
+    """`path` (as shown in the report, relative to the current directory or absolute)
+    relative to `base_dir`, with "/" separators."""
+    return os.path.relpath(os.path.abspath(path), base_dir).replace(os.sep, "/")
+
+
+def base_dir_of(baseline_file: str) -> str:
+    return os.path.dirname(os.path.abspath(baseline_file))
+
+
+def entries_of(results: Sequence[FileResult], base_dir: str) -> list[Entry]:
     return sorted(
-        (Entry(f.fingerprint, f.rule, f.path, f.message) for r in results for f in r.findings),
+        (
+            Entry(f.fingerprint, f.rule, relative(f.path, base_dir), f.message)
+            for r in results
+            for f in r.findings
+        ),
         key=lambda e: (e.path, e.rule, e.fingerprint, e.message),
     )
 
@@ -85,37 +101,46 @@ def load(path: str) -> list[Entry]:
     return out
 
 
-def apply(results: Sequence[FileResult], entries: Sequence[Entry]) -> Outcome:
+def apply(
+    results: Sequence[FileResult],
+    entries: Sequence[Entry],
+    base_dir: str,
+    rules_run: Iterable[str],
+) -> Outcome:
     """Mark findings present in the baseline; find stale entries.
 
-    An unmatched entry is stale when its file was scanned in this run or no longer exists;
-    entries for files outside this run that still exist are neither matched nor stale.
+    An unmatched entry is stale when its rule ran in this run and its file was processed
+    without error, or when its file no longer exists. Entries of rules that did not run
+    (--select/--ignore), of files outside this run, and of files that could not be
+    processed (errors, size limit) are kept as they are.
     """
-    available = Counter(e.fingerprint for e in entries)
-    consumed: Counter[str] = Counter()
+    available = Counter((e.path, e.fingerprint) for e in entries)
     out: list[FileResult] = []
     baselined = 0
     for r in results:
+        path = relative(r.path, base_dir)
         marked = []
         for f in r.findings:
-            if available[f.fingerprint] > 0:
-                available[f.fingerprint] -= 1
-                consumed[f.fingerprint] += 1
+            key = (path, f.fingerprint)
+            if available[key] > 0:
+                available[key] -= 1
                 marked.append(replace(f, baselined=True))
                 baselined += 1
             else:
                 marked.append(f)
         out.append(replace(r, findings=tuple(marked)))
-    scanned = {r.path for r in results}
+    ran = set(rules_run)
+    processed = {relative(r.path, base_dir) for r in results if r.error is None}
     stale: list[Entry] = []
     kept: list[Entry] = []
-    used = Counter(consumed)
+    unmatched = available  # what is left over is what no finding matched
     for e in entries:
-        if used[e.fingerprint] > 0:
-            used[e.fingerprint] -= 1
-            kept.append(e)
-        elif e.path in scanned or not os.path.exists(e.path):
-            stale.append(e)
-        else:
-            kept.append(e)
+        key = (e.path, e.fingerprint)
+        if unmatched[key] > 0:
+            gone = not os.path.exists(os.path.join(base_dir, e.path))
+            if gone or (e.rule in ran and e.path in processed):
+                unmatched[key] -= 1
+                stale.append(e)
+                continue
+        kept.append(e)
     return Outcome(out, baselined, stale, kept)

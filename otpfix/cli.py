@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import os
 import sys
+from dataclasses import replace
 from enum import Enum
 from typing import List, Optional
 
 import typer
 
 from . import __version__, api, baseline, config, registry, report
-from .diff import run_diff
+from .diff import find_patch_root, patch_paths, run_diff, summarize
 from .elixir import ElixirUnavailable
 from .verify import verify_results
 from .types import RunOptions
@@ -168,17 +169,30 @@ def scan(
         _err("otpfix: error: --prune-baseline needs --baseline FILE (or `baseline` in .otpfix.toml)")
         raise typer.Exit(report.EXIT_ERROR)
     run = _run(paths, options)
+    stale = None
     if write_baseline:
-        entries = baseline.entries_of(run.results)
-        baseline.write(write_baseline, entries)
+        entries = baseline.entries_of(run.results, baseline.base_dir_of(write_baseline))
+        try:
+            baseline.write(write_baseline, entries)
+        except OSError as exc:
+            _err(f"otpfix: error: cannot write baseline {write_baseline}: {exc.strerror or exc}")
+            raise typer.Exit(report.EXIT_ERROR)
         _err(f"wrote {len(entries)} finding{'s' * (len(entries) != 1)} to {write_baseline}")
+        if run.errors:
+            _err(f"note: {len(run.errors)} file(s) could not be processed; their findings are not in the baseline")
     if baseline_file:
         try:
-            outcome = baseline.apply(run.results, baseline.load(baseline_file))
+            outcome = baseline.apply(
+                run.results,
+                baseline.load(baseline_file),
+                baseline.base_dir_of(baseline_file),
+                [r.id for r in run.rules],
+            )
         except baseline.BaselineError as exc:
             _err(f"otpfix: error: {exc}")
             raise typer.Exit(report.EXIT_ERROR)
         run.results = outcome.results
+        stale = len(outcome.stale)
         if outcome.stale:
             if prune_baseline:
                 baseline.write(baseline_file, outcome.kept)
@@ -189,7 +203,7 @@ def scan(
                     f"in {baseline_file} (run with --prune-baseline to drop them)"
                 )
     if format is Format.json:
-        sys.stdout.write(report.render_json(run.results, baseline=bool(baseline_file)))
+        sys.stdout.write(report.render_json(run.results, baseline=bool(baseline_file), stale=stale))
     elif format is Format.sarif:
         sys.stdout.write(report.render_sarif(run.results, run.rules))
     elif format is Format.github:
@@ -211,11 +225,17 @@ def diff(
     max_file_size: Optional[int] = MaxSizeOpt,
     config_file: Optional[str] = ConfigOpt,
     no_config: bool = NoConfigOpt,
+    output: Optional[str] = typer.Option(
+        None, "--output", "-o", metavar="FILE",
+        help="Write the patch to FILE instead of stdout (empty when nothing changes).",
+    ),
     jobs: int = JobsOpt,
     no_cache: bool = NoCacheOpt,
     quiet: bool = QuietOpt,
 ) -> None:
-    """Print the fixes as a unified diff; write nothing. Exit 0: no change, 1: diff, 2: errors."""
+    """Print the fixes as a unified diff; change no source file. Exit 0: no change, 1: diff, 2: errors.
+
+    Paths in the patch are relative to the git repository root (else to the current directory): apply it from there with `git apply` or `patch -p1`."""
     run = _run(
         paths,
         _options(
@@ -225,9 +245,26 @@ def diff(
     )
     if verify:
         _verify(run)
-    sys.stdout.write(run_diff(run.results))
+    patch = run_diff(run.results, patch_paths(run.fs_paths, find_patch_root()))
+    data = patch.encode("utf-8")
+    if output is not None:
+        try:
+            with open(output, "wb") as fh:
+                fh.write(data)
+        except OSError as exc:
+            _err(f"otpfix: error: cannot write {output}: {exc.strerror or exc}")
+            raise typer.Exit(report.EXIT_ERROR)
+    else:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
     _print_notes(run)
     _print_errors(run)
+    where = f" written to {output}" if output is not None else ""
+    if patch:
+        _err(f"patch{where}: {summarize(patch)}")
+    else:
+        _err(f"no changes{'; empty patch' + where if output is not None else ''}")
     raise typer.Exit(report.diff_exit_code(run.results))
 
 
@@ -244,12 +281,40 @@ def fix(
     interactive: bool = typer.Option(
         False, "--interactive", "-i", help="Review each fix: [y]es / [n]o / [a]ll of this rule / [q]uit."
     ),
+    branch: Optional[str] = typer.Option(
+        None, "--branch", metavar="NAME",
+        help="Do not touch the files: commit the fixes on a new branch NAME, one commit per rule.",
+    ),
+    repo: Optional[str] = typer.Option(
+        None, "--repo", metavar="DIR", help="With --branch: the repository (default: the one holding PATH)."
+    ),
+    base: Optional[str] = typer.Option(
+        None, "--base", metavar="REV", help="With --branch: start from REV instead of HEAD."
+    ),
+    force: bool = typer.Option(False, "--force", help="With --branch: replace an existing branch NAME."),
+    pr_body: Optional[str] = typer.Option(
+        None, "--pr-body", metavar="FILE", help="With --branch: write a Markdown review summary to FILE."
+    ),
     jobs: int = JobsOpt,
     no_cache: bool = NoCacheOpt,
     quiet: bool = QuietOpt,
 ) -> None:
-    """Apply fixes in place. Exit 0: nothing left, 1: findings remain unfixed, 2: errors."""
+    """Apply fixes in place. Exit 0: nothing left, 1: findings remain unfixed, 2: errors.
+
+    With --branch NAME: leave the working tree alone and commit the fixes of the committed content on a new branch, one commit per rule. Exit 0: branch created or nothing to fix, 2: refused or errors."""
     run_settings = dict(max_file_size=max_file_size, jobs=jobs, no_cache=no_cache, quiet=quiet)
+    if branch is None:
+        given = [flag for flag, value in (("--repo", repo), ("--base", base), ("--force", force),
+                                          ("--pr-body", pr_body)) if value]
+        if given:
+            _err(f"otpfix: error: {', '.join(given)} only work together with --branch NAME")
+            raise typer.Exit(report.EXIT_ERROR)
+    else:
+        if interactive:
+            _err("otpfix: error: --interactive and --branch do not go together")
+            raise typer.Exit(report.EXIT_ERROR)
+        options = _options(paths, select, ignore, config_file, no_config, fix=True, safe_only=safe_only, **run_settings)
+        raise typer.Exit(_fix_branch(branch, paths, options, repo, base, force, pr_body, verify))
     if interactive:
         _fix_interactively(paths, _options(paths, select, ignore, config_file, no_config, fix=False, safe_only=safe_only, **run_settings), verify)
         return
@@ -277,14 +342,21 @@ def _fix_interactively(paths, options: RunOptions, verify: bool) -> None:
         except EOFError:
             return "q"
 
-    outcome = review(run.results, ask, console, safe_only=options.safe_only)
-    run.results = outcome.results
-    for note in outcome.notes:
-        _err(note)
-    if outcome.quit and outcome.accepted:
-        if ask(f"Write the {outcome.accepted} accepted fix(es)? [y/N]: ").strip().lower() != "y":
+    decisions = review(run.results, ask, console, safe_only=options.safe_only)
+    if decisions.ambiguous:
+        _err(
+            f"note: {decisions.ambiguous} fix(es) were both accepted and rejected for identical code "
+            "in the same function; those are left alone"
+        )
+    accept = decisions.accept
+    if decisions.quit and accept:
+        if ask(f"Write the {len(accept)} accepted fix(es)? [y/N]: ").strip().lower() != "y":
             _err("nothing written.")
             raise typer.Exit(report.EXIT_OK)
+    if not accept:
+        _err("nothing to write.")
+        raise typer.Exit(report.EXIT_ERROR if run.errors else report.EXIT_OK)
+    run = _run(paths, replace(options, fix=True, accept=accept))
     if verify:
         _verify(run)
     _write_and_report(run, interactive=True)
@@ -307,6 +379,61 @@ def _write_and_report(run: api.Run, interactive: bool = False, quiet: bool = Fal
     if not quiet:
         _err(f"{len(written)} file{'s' * (len(written) != 1)} fixed; {remaining} finding{'s' * (remaining != 1)} left.")
     raise typer.Exit(report.fix_exit_code(run.results))
+
+
+def _fix_branch(branch, paths, options, repo, base, force, pr_body, verify=False) -> int:
+    result = None
+    if verify:
+        from .elixir import elixir_path
+
+        if elixir_path() is None:
+            _err("otpfix: error: --verify: `elixir` is not on PATH (Debian/Ubuntu: apt-get install -y elixir)")
+            return report.EXIT_ERROR
+    try:
+        from . import gitbranch
+
+        # Everything inside the guard: once the branch ref is written, an interrupt
+        # (Ctrl-C, SIGTERM) waits until the report saying so has been printed.
+        with gitbranch.interrupts_as_keyboard_interrupt():
+            try:
+                result = gitbranch.create_fix_branch(
+                    branch, paths, options, repo_dir=repo, base=base, force=force, verify=verify
+                )
+            except (gitbranch.BranchError, registry.RegistryError) as exc:
+                _err(f"otpfix: error: {exc}")
+                return report.EXIT_ERROR
+            return _report_branch(gitbranch, result, pr_body)
+    except KeyboardInterrupt:
+        if result is not None and result.created:
+            _err(f"otpfix: interrupted (after branch {branch} was created, see above)")
+        else:
+            _err(
+                f"otpfix: interrupted; branch {branch} was not created or changed "
+                "(your working tree, index and HEAD were not touched)"
+            )
+        return 130
+
+
+def _report_branch(gitbranch, result, pr_body) -> int:
+    for line in gitbranch.render_report(result):
+        _err(line)
+    for path, note in result.notes:
+        _err(f"{path}: {note}")
+    for path, message in result.errors:
+        _err(f"{path}: error: {message}")
+    code = report.EXIT_ERROR if result.errors else report.EXIT_OK
+    if pr_body is not None:
+        if not result.created:
+            _err(f"--pr-body: {pr_body} not written (no branch was created)")
+        else:
+            try:
+                gitbranch.write_text_atomic(pr_body, gitbranch.render_pr_body(result))
+                _err(f"review summary written to {pr_body}")
+            except OSError as exc:
+                _err(f"otpfix: error: cannot write {pr_body}: {exc.strerror or exc}")
+                code = report.EXIT_ERROR
+    sys.stderr.flush()
+    return code
 
 
 @app.command()

@@ -151,6 +151,10 @@ def parse(doc: Mapping[str, Any], shown: str, root: str) -> Config:
                     f"unknown option for rule {rule_id}{_hint(name, defaults)} (its options: {names})",
                 )
             checked[name] = _coerce(value, defaults[name], lambda m: fail(f"{key} {name}", m))
+        try:  # the rule's own validation of its option values
+            registry.get(rule_id)(checked)
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            raise fail(key, f"invalid option value: {exc}") from None
         rule_options[rule_id] = checked
 
     include_tests = doc.get("include-tests")

@@ -103,6 +103,8 @@ def _usable(finding: Finding, options: RunOptions) -> bool:
     fix = finding.fix
     if fix is None:
         return False
+    if options.accept is not None and (finding.path, finding.fingerprint) not in options.accept:
+        return False
     return not (options.safe_only and fix.applicability is not Applicability.SAFE)
 
 

@@ -1,51 +1,45 @@
 """Stable finding fingerprints for baselines.
 
-A fingerprint survives unrelated edits: it is made of the rule id, the path, the enclosing
-module and function (name/arity), and a hash of the offending code with all white space and
-comments removed. It does not contain line numbers, so moving code, adding lines above it or
-reformatting it keeps the fingerprint; changing the offending code changes it.
+A fingerprint survives unrelated edits: it is made of the rule id, the enclosing module and
+function (name/arity), and a hash of the offending code's tokens without white space,
+comments, call parentheses, commas, keyword-list brackets and digit separators. It has no
+line numbers and no path (a baseline pairs it with a path relative to the baseline file), so
+moving code, adding lines above it or reformatting it (`mix format`) keeps the fingerprint;
+changing the offending code changes it.
 """
 
 from __future__ import annotations
 
 import hashlib
 
-from tree_sitter import QueryCursor
-
-from .syntax import (
-    Source,
-    call_name,
-    compile_query,
-    def_head,
-    def_params,
-    enclosing_def,
-    enclosing_module,
-    module_name,
-)
+from .syntax import Source, call_name, def_head, def_params, enclosing_def, enclosing_module, module_name, walk
 from .types import Finding
 
 
-COMMENTS = "(comment) @comment"
+# Tokens a formatter adds or drops without changing the code: parentheses of calls,
+# commas (trailing ones), and the brackets of a trailing keyword list.
+_LAYOUT_TOKENS = frozenset({b"(", b")", b",", b"[", b"]"})
 
 
 def normalised_text(source: Source, start: int, end: int) -> bytes:
+    """The tokens of [start, end) without comments, layout punctuation and digit
+    separators, joined by a separator that cannot occur in source: what `mix format`
+    (or any re-indentation) leaves unchanged."""
     node = source.root.descendant_for_byte_range(start, end)
-    comments = []
+    tokens: list[bytes] = []
     if node is not None:
-        # A query finds the comments in C: walking a whole module in Python for every
-        # finding on it cost more than parsing the file.
-        cursor = QueryCursor(compile_query(COMMENTS))
-        cursor.set_byte_range(start, end)
-        found = cursor.captures(node).get("comment", [])
-        comments = sorted((n.start_byte, n.end_byte) for n in found)
-    out, pos = bytearray(), start
-    for c_start, c_end in comments:
-        if c_start < start or c_end > end:
-            continue
-        out += source.data[pos:c_start]
-        pos = c_end
-    out += source.data[pos:end]
-    return b"".join(bytes(out).split())
+        for n in walk(node):
+            if n.child_count or n.start_byte < start or n.end_byte > end or n.type == "comment":
+                continue
+            text = source.data[n.start_byte : n.end_byte]
+            if text in _LAYOUT_TOKENS:
+                continue
+            if n.type in ("integer", "float"):
+                text = text.replace(b"_", b"")
+            tokens.append(b"".join(text.split()))
+    if not any(tokens):
+        return b"".join(source.data[start:end].split())
+    return b"\x1f".join(tokens)
 
 
 def context_of(source: Source, start: int, end: int) -> tuple[str, str]:
@@ -71,7 +65,7 @@ def fingerprint(source: Source, finding: Finding) -> str:
     module, function = context_of(source, finding.span.start, finding.span.end)
     text = normalised_text(source, finding.span.start, finding.span.end)
     h = hashlib.sha256()
-    for part in (finding.rule, finding.path, module, function):
+    for part in (finding.rule, module, function):
         h.update(part.encode("utf-8") + b"\0")
     h.update(text)
     return h.hexdigest()[:32]

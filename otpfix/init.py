@@ -56,9 +56,9 @@ def config_text() -> str:
         "# Files larger than this (bytes) are skipped and reported.",
         "# max-file-size = 10485760",
         "",
-        "# The baseline `otpfix scan` uses when --baseline is not given",
-        f"# (record it with `otpfix scan --write-baseline {DEFAULT_FILE}`).",
-        f'baseline = "{DEFAULT_FILE}"',
+        "# The baseline `otpfix scan` uses when --baseline is not given: record it with",
+        f"# `otpfix scan --write-baseline {DEFAULT_FILE}`, then uncomment this line.",
+        f'# baseline = "{DEFAULT_FILE}"',
         "",
         "# Rule options, at their defaults: uncomment a line to change it.",
     ]

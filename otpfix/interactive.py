@@ -2,13 +2,14 @@
 
 Each fixable finding is shown as a hunk with its rule, message and applicability; the user
 answers y (apply), n (skip), a (apply this and every remaining fix of the same rule), or q
-(stop). Accepted fixes are applied together at the end, re-parsed, and written atomically;
-after q, what was accepted is written only when the user confirms.
+(stop). The accepted findings are then fixed by the engine's normal loop restricted to them
+(RunOptions.accept, by fingerprint), so fixes that touch the same place (a helper added once
+per module) are applied over several passes exactly as `otpfix fix` would.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
 from rich.console import Console
@@ -16,7 +17,6 @@ from rich.text import Text
 
 from .diff import unified_diff
 from .edits import apply_fixes
-from .syntax import Source, error_count
 from .types import Applicability, FileResult, Finding
 
 Ask = Callable[[str], str]
@@ -24,11 +24,18 @@ Ask = Callable[[str], str]
 
 @dataclass
 class Review:
-    results: list[FileResult]
-    accepted: int
-    skipped: int
-    quit: bool
-    notes: list[str]
+    accepted: set[tuple[str, str]] = field(default_factory=set)
+    rejected: set[tuple[str, str]] = field(default_factory=set)
+    quit: bool = False
+
+    @property
+    def accept(self) -> frozenset[tuple[str, str]]:
+        """What to fix: accepted, minus identical findings the user also rejected."""
+        return frozenset(self.accepted - self.rejected)
+
+    @property
+    def ambiguous(self) -> int:
+        return len(self.accepted & self.rejected)
 
 
 def _show_hunk(console: Console, finding: Finding, original: bytes) -> None:
@@ -48,17 +55,10 @@ def _show_hunk(console: Console, finding: Finding, original: bytes) -> None:
         console.print(Text(line, style=style) if style else Text(line))
 
 
-def review(
-    results: Sequence[FileResult],
-    ask: Ask,
-    console: Console,
-    safe_only: bool = False,
-) -> Review:
-    """Ask about every usable fix; return results whose `fixed` holds the accepted fixes."""
-    accepted: dict[str, list[Finding]] = {}
+def review(results: Sequence[FileResult], ask: Ask, console: Console, safe_only: bool = False) -> Review:
+    """Ask about every usable fix of `results` (a scan); return the user's decisions."""
+    decisions = Review()
     all_of_rule: set[str] = set()
-    n_accepted = n_skipped = 0
-    stopped = False
     candidates = [
         (r, f)
         for r in results
@@ -67,9 +67,9 @@ def review(
         if f.fix is not None and not (safe_only and f.fix.applicability is not Applicability.SAFE)
     ]
     for index, (result, finding) in enumerate(candidates, 1):
+        key = (finding.path, finding.fingerprint)
         if finding.rule in all_of_rule:
-            accepted.setdefault(result.path, []).append(finding)
-            n_accepted += 1
+            decisions.accepted.add(key)
             continue
         console.print(Text(f"\n[{index}/{len(candidates)}]", style="dim"))
         _show_hunk(console, finding, result.original or b"")
@@ -79,34 +79,12 @@ def review(
                 break
             console.print("Please answer y, n, a or q.")
         if answer == "q":
-            stopped = True
+            decisions.quit = True
             break
         if answer == "n":
-            n_skipped += 1
+            decisions.rejected.add(key)
             continue
         if answer == "a":
             all_of_rule.add(finding.rule)
-        accepted.setdefault(result.path, []).append(finding)
-        n_accepted += 1
-
-    notes: list[str] = []
-    out: list[FileResult] = []
-    for r in results:
-        chosen = accepted.get(r.path)
-        if not chosen or r.original is None:
-            out.append(r)
-            continue
-        applied = apply_fixes(r.original, [f.fix for f in chosen])  # type: ignore[misc]
-        if len(applied.applied) < len(chosen):
-            notes.append(
-                f"{r.path}: {len(chosen) - len(applied.applied)} accepted fix(es) overlapped another "
-                "and were not applied; run otpfix again to review them"
-            )
-        if error_count(Source(applied.data).root) > 0:
-            notes.append(f"{r.path}: the accepted fixes together break the syntax; file not changed")
-            out.append(r)
-            continue
-        out.append(
-            replace(r, fixed=applied.data, applied=tuple(chosen[i].rule for i in applied.applied))
-        )
-    return Review(out, n_accepted, n_skipped, stopped, notes)
+        decisions.accepted.add(key)
+    return decisions

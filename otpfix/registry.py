@@ -96,6 +96,6 @@ def resolve(
             continue
         try:
             out.append(cls(rule_options.get(cls.id)))
-        except ValueError as exc:
-            raise RegistryError(str(exc)) from None
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            raise RegistryError(f"rule {cls.id}: invalid options: {exc}") from None
     return out

@@ -31,8 +31,9 @@ def finding_dict(finding: Finding) -> dict:
     }
 
 
-def render_json(results: Sequence[FileResult], baseline: bool = False) -> str:
-    """The JSON report; with a baseline in use every finding carries `baselined`."""
+def render_json(results: Sequence[FileResult], baseline: bool = False, stale: int | None = None) -> str:
+    """The JSON report; with a baseline in use every finding carries `baselined` and the
+    report has `stale_baseline_entries`."""
 
     def item(f: Finding) -> dict:
         d = finding_dict(f)
@@ -46,6 +47,8 @@ def render_json(results: Sequence[FileResult], baseline: bool = False) -> str:
         "findings": [item(f) for r in results for f in r.findings],
         "errors": [{"path": r.path, "message": r.error} for r in results if r.error],
     }
+    if baseline:
+        doc["stale_baseline_entries"] = stale or 0
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 
 

@@ -150,6 +150,9 @@ class RunOptions:
     max_file_size: int = 10 * 1024 * 1024
     max_passes: int = 10
     baseline: str | None = None  # the config's baseline file (scan uses it without --baseline)
+    #: When set, only fixes of findings whose (path, fingerprint) is listed are applied
+    #: (`fix --interactive` re-runs the engine with the fixes the user accepted).
+    accept: frozenset[tuple[str, str]] | None = None
     #: Globs (otpfix/globs.py) of files and directories to leave out of discovery.
     exclude: tuple[str, ...] = ()
     #: (glob, rule ids): those rules are not run on the files the glob matches.

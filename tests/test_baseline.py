@@ -122,3 +122,59 @@ def test_bad_baseline_is_a_usage_error(repo: Path):
     assert r.returncode == 2 and "not a readable otpfix baseline" in r.stderr
     r = otpfix("scan", "lib", "--baseline", "missing.json", cwd=repo)
     assert r.returncode == 2 and "no such file" in r.stderr
+
+
+MIXED = """defmodule Base.Mixed do
+  def f(k) do
+    Process.put :k, [a: 1,]
+    Process.sleep 1000000
+    spawn(fn -> k end)
+  end
+end
+"""
+
+
+@pytest.fixture
+def mixed(tmp_path: Path) -> Path:
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "m.ex").write_text(MIXED)
+    r = otpfix("scan", "lib", "--write-baseline", "b.json", cwd=tmp_path)
+    assert "wrote 2 findings" in r.stderr, r.stderr  # process-dict + raw-spawn
+    return tmp_path
+
+
+def test_partial_runs_neither_report_nor_prune_other_rules_entries(mixed: Path):
+    r = otpfix("scan", "lib", "--select", "raw-spawn", "--baseline", "b.json", "--prune-baseline", cwd=mixed)
+    assert r.returncode == 0 and "stale" not in r.stderr and "pruned" not in r.stderr
+    assert len(json.loads((mixed / "b.json").read_text())["findings"]) == 2
+
+
+def test_baseline_works_from_a_subdirectory_and_with_absolute_paths(mixed: Path):
+    r = otpfix("scan", ".", "--baseline", "../b.json", "--prune-baseline", cwd=mixed / "lib")
+    assert r.returncode == 0 and "pruned" not in r.stderr, r.stderr
+    r = otpfix("scan", str(mixed / "lib"), "--baseline", str(mixed / "b.json"), cwd=mixed.parent)
+    assert r.returncode == 0, r.stdout
+    paths = [e["path"] for e in json.loads((mixed / "b.json").read_text())["findings"]]
+    assert paths == ["lib/m.ex", "lib/m.ex"]
+
+
+def test_entries_of_files_that_could_not_be_processed_are_kept(mixed: Path):
+    r = otpfix("scan", "lib", "--max-file-size", "10", "--baseline", "b.json", "--prune-baseline", cwd=mixed)
+    assert r.returncode == 2 and "pruned" not in r.stderr
+    assert len(json.loads((mixed / "b.json").read_text())["findings"]) == 2
+
+
+def test_mix_format_keeps_findings_baselined(mixed: Path):
+    formatted = MIXED.replace("Process.put :k, [a: 1,]", "Process.put(:k, a: 1)").replace(
+        "Process.sleep 1000000", "Process.sleep(1_000_000)"
+    )
+    (mixed / "lib" / "m.ex").write_text(formatted)
+    r = otpfix("scan", "lib", "--baseline", "b.json", "--format", "json", cwd=mixed)
+    doc = json.loads(r.stdout)
+    assert r.returncode == 0 and doc["stale_baseline_entries"] == 0
+    assert [f["baselined"] for f in doc["findings"]] == [True, True]
+
+
+def test_unwritable_baseline_is_a_usage_error(mixed: Path):
+    r = otpfix("scan", "lib", "--write-baseline", "no/such/dir/b.json", cwd=mixed)
+    assert r.returncode == 2 and "cannot write baseline" in r.stderr and "internal error" not in r.stderr

@@ -158,3 +158,16 @@ def test_explain_renders_markdown_on_a_terminal_and_plain_text_when_piped(tmp_pa
     )
     assert piped.returncode == 0
     assert "## What it does" in piped.stdout and "\x1b[" not in piped.stdout
+
+
+def test_accepted_fixes_sharing_a_helper_are_all_applied(tmp_path: Path):
+    golden = Path(__file__).resolve().parent.parent / "golden" / "demonitor-on-remove"
+    (tmp_path / "d.ex").write_bytes((golden / "drop_and_pipe.ex").read_bytes())
+    t = Terminal(["fix", "-i", "--select", "demonitor-on-remove", "d.ex"], tmp_path)
+    t.read_until(PROMPT)
+    t.type("y\n")
+    t.read_until(PROMPT)
+    t.type("y\n")
+    code, rest = t.finish()
+    assert code == 0, rest
+    assert (tmp_path / "d.ex").read_bytes() == (golden / "drop_and_pipe.expected.ex").read_bytes()

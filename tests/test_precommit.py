@@ -38,7 +38,7 @@ def scratch(tmp_path: Path) -> tuple[Path, dict[str, str]]:
     }
     git("init", "-q", cwd=repo)
     (repo / ".pre-commit-config.yaml").write_text(
-        f"repos:\n  - repo: {ROOT}\n    rev: {head.stdout.strip()}\n    hooks:\n      - id: otpfix\n"
+        f"repos:\n  - repo: {ROOT}\n    rev: {head.stdout.strip()}\n    hooks:\n      - id: otpfix-fix\n      - id: otpfix\n"
     )
     subprocess.run([sys.executable, "-m", "pre_commit", "install"], cwd=repo, env=env, check=True, capture_output=True)
     return repo, env
@@ -53,6 +53,8 @@ def test_commit_with_a_finding_is_blocked(scratch):
     assert blocked.returncode != 0, blocked.stdout + blocked.stderr
     assert "demonitor-down" in blocked.stdout + blocked.stderr
     assert git("rev-parse", "--verify", "HEAD", cwd=repo, check=False).returncode != 0, "no commit was made"
+    # The otpfix-fix hook applied the safe fix to the working tree for review.
+    assert b"Process.demonitor(ref, [:flush])" in (repo / "lib" / "server.ex").read_bytes()
 
     (repo / "lib" / "server.ex").write_bytes(CLEAN)
     git("add", "-A", cwd=repo)
