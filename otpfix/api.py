@@ -192,6 +192,8 @@ class _Worker:
         if hit is not None:
             return hit, None, None
         facts = collect_facts(path, data, self.rules, self.options)
+        if self.options.fix:
+            return (None, facts), None, None  # diff and fix write no cache entries
         try:
             digests = {rid: cache_mod.digest(value) for rid, value in facts.items()}
             text = cache_mod.to_json(cache_mod.encode(facts))
@@ -234,8 +236,9 @@ class _Worker:
                     return hit, None, None
         result = process_source(path, data, rules, self.options, self.project)
         entry = None
-        # In fix mode an error may come from a later pass on fixed content: not cached.
-        if key is not None and not (self.options.fix and result.error):
+        # Only scan writes entries: diff and fix read them but leave the disk as it was
+        # (apart from the files fix rewrites).
+        if key is not None and not self.options.fix:
             entry = cache_mod.to_json(cache_mod.dump_result(result))
         else:
             key = None

@@ -313,6 +313,8 @@ def fix(
         if interactive:
             _err("otpfix: error: --interactive and --branch do not go together")
             raise typer.Exit(report.EXIT_ERROR)
+        # The working tree stays untouched: no cache written into it either.
+        run_settings["no_cache"] = True
         options = _options(paths, select, ignore, config_file, no_config, fix=True, safe_only=safe_only, **run_settings)
         raise typer.Exit(_fix_branch(branch, paths, options, repo, base, force, pr_body, verify))
     if interactive:
