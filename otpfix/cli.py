@@ -52,6 +52,7 @@ SafeOnlyOpt = typer.Option(False, "--safe-only", help="Apply only fixes marked s
 MaxSizeOpt = typer.Option(
     None,
     "--max-file-size",
+    min=1,
     help="Skip (and report) files larger than this many bytes [default: the config's, else 10 MB].",
     show_default=False,
 )
@@ -115,6 +116,11 @@ def _run(paths: Optional[List[str]], options: RunOptions) -> api.Run:
 
 
 def _verify(run: api.Run) -> None:
+    from .elixir import elixir_path
+
+    if elixir_path() is None:
+        _err("otpfix: error: --verify: `elixir` is not on PATH (Debian/Ubuntu: apt-get install -y elixir)")
+        raise typer.Exit(report.EXIT_ERROR)
     try:
         run.results = verify_results(run.results)
     except ElixirUnavailable as exc:
@@ -401,7 +407,7 @@ def _fix_branch(branch, paths, options, repo, base, force, pr_body, verify=False
                 result = gitbranch.create_fix_branch(
                     branch, paths, options, repo_dir=repo, base=base, force=force, verify=verify
                 )
-            except (gitbranch.BranchError, registry.RegistryError) as exc:
+            except (gitbranch.BranchError, registry.RegistryError, ElixirUnavailable) as exc:
                 _err(f"otpfix: error: {exc}")
                 return report.EXIT_ERROR
             return _report_branch(gitbranch, result, pr_body)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -52,17 +53,17 @@ def apply_fixes(data: bytes, fixes: Sequence[Fix]) -> Applied:
     order = sorted(range(len(fixes)), key=lambda i: (fixes[i].start, fixes[i].end, i))
     chosen: list[int] = []
     deferred: list[int] = []
-    taken: list[tuple[int, int]] = []  # sorted, disjoint ranges already claimed
+    taken = _Ranges()
     for i in order:
         edits = [e for e in fixes[i].edits if not _is_noop(data, e)]
         if not edits:
             continue
-        if any(_conflicts(e, taken) for e in edits):
+        if any(taken.conflicts(e.start, e.end) for e in edits):
             deferred.append(i)
             continue
         chosen.append(i)
-        taken.extend((e.start, e.end) for e in edits)
-        taken.sort()
+        for e in edits:
+            taken.add(e.start, e.end)
     all_edits = sorted(
         (e for i in chosen for e in fixes[i].edits if not _is_noop(data, e)),
         key=lambda e: (e.start, e.end),
@@ -77,9 +78,31 @@ def apply_fixes(data: bytes, fixes: Sequence[Fix]) -> Applied:
     return Applied(bytes(out), tuple(chosen), tuple(deferred))
 
 
-def _conflicts(edit: Edit, taken: list[tuple[int, int]]) -> bool:
-    for start, end in taken:
-        # Overlap, or touching (adjacent / same insertion point): both are conflicts.
-        if edit.start <= end and start <= edit.end:
-            return True
-    return False
+class _Ranges:
+    """Claimed byte ranges, sorted by start; conflicts are found by bisection (a file
+    with many thousands of fixes must not be quadratic)."""
+
+    def __init__(self) -> None:
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+
+    def conflicts(self, start: int, end: int) -> bool:
+        """Overlap, or touching (adjacent / same insertion point): both are conflicts.
+
+        Claimed ranges never overlap, so sorted by start their ends do not decrease,
+        except among ranges with the same start (an insertion next to a replacement of
+        the same fix): the candidates are the ranges starting at the largest start <= end."""
+        j = bisect.bisect_right(self.starts, end) - 1
+        while j >= 0:
+            if self.ends[j] >= start:
+                return True
+            if j > 0 and self.starts[j - 1] == self.starts[j]:
+                j -= 1
+                continue
+            return False
+        return False
+
+    def add(self, start: int, end: int) -> None:
+        i = bisect.bisect_right(self.starts, start)
+        self.starts.insert(i, start)
+        self.ends.insert(i, end)

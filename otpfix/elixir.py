@@ -13,7 +13,7 @@ REQUIRE_ENV = "OTPFIX_REQUIRE_ELIXIR"
 
 
 class ElixirUnavailable(RuntimeError):
-    pass
+    """`elixir` is not on PATH, or it ran but did not give a verdict for every file."""
 
 
 def elixir_path() -> str | None:
@@ -26,8 +26,9 @@ def check_sources(
     """{name: None if Elixir accepts it, else Elixir's one-line message}.
 
     `mode` is "parse" (Code.string_to_quoted) or "compile" (also Code.compile_string).
-    Files are written to a temporary directory under their base names' order; nothing of
-    the user's is touched. Raises ElixirUnavailable when `elixir` is not on PATH.
+    Files are copied to a temporary directory; nothing of the user's is touched. Raises
+    ElixirUnavailable when `elixir` is not on PATH or does not answer for every file (a
+    crash, a broken install): a missing verdict is never read as a pass.
     """
     if mode not in ("parse", "compile"):
         raise ValueError(mode)
@@ -41,8 +42,10 @@ def check_sources(
     with tempfile.TemporaryDirectory(prefix="otpfix-elixir-") as tmp:
         paths = []
         for i, name in enumerate(names):
-            base = os.path.basename(name) or "source.ex"
-            path = os.path.join(tmp, f"{i:06d}_{base}")
+            # Index-only names: a user's file name may hold newlines or other characters
+            # the manifest (one path per line) cannot carry.
+            ext = ".exs" if name.endswith(".exs") else ".ex"
+            path = os.path.join(tmp, f"{i:06d}{ext}")
             with open(path, "wb") as fh:
                 fh.write(sources[name])
             paths.append(path)
@@ -68,6 +71,8 @@ def check_sources(
     missing = [n for n in names if n not in results]
     if missing:
         detail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no output"]
-        for name in missing:
-            results[name] = f"elixir did not report on this file (exit {proc.returncode}): {detail[0]}"
+        raise ElixirUnavailable(
+            f"elixir gave no verdict on {len(missing)} of {len(names)} files "
+            f"(exit {proc.returncode}): {detail[0]}"
+        )
     return results

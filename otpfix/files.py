@@ -167,14 +167,22 @@ def describe_os_error(exc: OSError) -> str:
 
 def atomic_write(fs_path: str, data: bytes, expected: bytes | None = None) -> None:
     """Replace `fs_path` with `data`: a temporary file in the same directory, fsync'd,
-    given the original's mode (and owner, where allowed), then renamed over it.
+    given the original's mode (and owner, where allowed), then renamed over it. A symbolic
+    link is written through to its target; a file with several hard links is refused.
 
     When `expected` is given and the file no longer holds those bytes, nothing is written
     (the file changed while otpfix ran). Raises OSError with a user-facing message.
     """
+    # A symbolic link named by the user is written through: its target gets the new
+    # content and the link stays a link.
+    fs_path = os.path.realpath(fs_path)
     st = os.stat(fs_path)
     if not (st.st_mode & 0o222) or not os.access(fs_path, os.W_OK):
         raise FileRefused("file is read-only; not written")
+    if st.st_nlink > 1:
+        raise FileRefused(
+            f"file has {st.st_nlink} hard links and an atomic write would split them; not written"
+        )
     if expected is not None:
         with open(fs_path, "rb") as fh:
             if fh.read() != expected:

@@ -49,14 +49,19 @@ def error_count(node: Node) -> int:
 
 
 def first_error(node: Node) -> Node | None:
+    """The most precise syntax error under `node`: the smallest ERROR or MISSING node
+    (a MISSING token has no width), the first one on ties."""
+    best: Node | None = None
     stack = [node]
     while stack:
         n = stack.pop()
         if n.is_error or n.is_missing:
-            return n
+            size = n.end_byte - n.start_byte
+            if best is None or (size, n.start_byte) < (best.end_byte - best.start_byte, best.start_byte):
+                best = n
         if n.has_error:
-            stack.extend(reversed(n.children))
-    return None
+            stack.extend(n.children)
+    return best
 
 
 class Source:
@@ -90,6 +95,8 @@ class Source:
         """1-based (line, column); the column counts characters, not bytes."""
         line = self.line_of(offset)
         start = self.line_starts[line]
+        if line == 0 and self.data.startswith(b"\xef\xbb\xbf") and offset >= 3:
+            start = 3  # a byte-order mark is not a column
         column = len(self.data[start:offset].decode("utf-8", errors="replace")) + 1
         return line + 1, column
 

@@ -142,3 +142,64 @@ def test_verify_passes_real_fixes(tmp_path: Path):
     r = otpfix("fix", "--verify", ".", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     assert b"Process.demonitor" in (tmp_path / "a.ex").read_bytes()
+
+
+FAKE_ELIXIR = """#!/bin/sh
+# A stand-in for `elixir check.exs MODE MANIFEST`: {verdicts}
+{body}
+"""
+
+
+def _fake_elixir(tmp_path: Path, body: str, monkeypatch) -> None:
+    bindir = tmp_path / "fakebin"
+    bindir.mkdir()
+    exe = bindir / "elixir"
+    exe.write_text(FAKE_ELIXIR.format(verdicts="for the test", body=body))
+    exe.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bindir}:{os.environ['PATH']}")
+
+
+def test_verify_drops_what_elixir_rejects_through_the_cli(tmp_path: Path, monkeypatch):
+    (tmp_path / "a.ex").write_bytes(DOWN)
+    # Index 0 is the file before the fix, index 1 after: Elixir "rejects" the result.
+    _fake_elixir(tmp_path, 'printf "OK\\t0\\nERR\\t1\\tline 3: rejected\\n"', monkeypatch)
+    r = otpfix("fix", "--verify", "a.ex", cwd=tmp_path)
+    assert r.returncode == 2
+    assert "a.ex: error: fixes dropped: Elixir cannot parse the fixed file (line 3: rejected)" in r.stderr
+    assert (tmp_path / "a.ex").read_bytes() == DOWN
+
+
+def test_verify_without_a_verdict_writes_nothing(tmp_path: Path, monkeypatch):
+    (tmp_path / "a.ex").write_bytes(DOWN)
+    _fake_elixir(tmp_path, "exit 1", monkeypatch)
+    r = otpfix("fix", "--verify", "a.ex", cwd=tmp_path)
+    assert r.returncode == 2 and "elixir gave no verdict" in r.stderr
+    assert (tmp_path / "a.ex").read_bytes() == DOWN
+
+
+def test_verify_needs_elixir_even_when_nothing_changes(tmp_path: Path, monkeypatch):
+    (tmp_path / "clean.ex").write_bytes(b"defmodule C do\nend\n")
+    monkeypatch.setenv("PATH", str(Path(os.sys.executable).parent))
+    r = otpfix("fix", "--verify", ".", cwd=tmp_path)
+    assert r.returncode == 2 and "`elixir` is not on PATH" in r.stderr
+
+
+def test_verify_with_a_newline_in_a_file_name(tmp_path: Path):
+    require_elixir()
+    (tmp_path / "odd\nname.ex").write_bytes(DOWN)
+    r = otpfix("diff", "--verify", ".", cwd=tmp_path)
+    assert r.returncode == 1 and "internal error" not in r.stderr
+    assert "Process.demonitor(ref, [:flush])" in r.stdout
+
+
+def test_bom_is_not_a_column(tmp_path: Path):
+    (tmp_path / "bom.ex").write_bytes(b"\xef\xbb\xbf" + DOWN)
+    (tmp_path / "plain.ex").write_bytes(DOWN)
+    doc = json.loads(otpfix("scan", ".", "--format", "json", cwd=tmp_path).stdout)
+    cols = {f["path"]: (f["column"], f["end_column"]) for f in doc["findings"]}
+    assert cols["bom.ex"] == cols["plain.ex"]
+
+
+def test_max_file_size_must_be_positive(tmp_path: Path):
+    r = otpfix("scan", ".", "--max-file-size", "-1", cwd=tmp_path)
+    assert r.returncode == 2 and "Traceback" not in r.stderr

@@ -76,3 +76,20 @@ def test_utf8_text_is_encoded():
 def test_bad_edit_range():
     with pytest.raises(ValueError):
         Edit(3, 2, "")
+
+
+def test_many_fixes_in_one_file_all_apply():
+    # (Quadratic merging made a file with ~100k fixes hang; speed itself is bench/'s job.)
+    n = 30_000
+    data = b"x" * (2 * n)
+    fixes = [fx(Edit(2 * i, 2 * i + 1, "y")) for i in range(n)]
+    r = apply_fixes(data, fixes)
+    assert len(r.applied) == n and r.data == b"yx" * n
+
+
+def test_conflicts_with_an_insertion_next_to_a_replacement_of_one_fix():
+    # One fix inserts at 2 and replaces 2..5; another fix touching 5 must wait.
+    r = apply_fixes(b"0123456789", [fx(Edit.insert(2, "I"), Edit(2, 5, "R")), fx(Edit(5, 6, "Z"))])
+    assert r.data == b"01IR56789" and r.deferred == (1,)
+    r = apply_fixes(b"0123456789", [fx(Edit.insert(2, "I"), Edit(2, 5, "R")), fx(Edit(4, 4, "Z"))])
+    assert r.deferred == (1,)

@@ -131,10 +131,17 @@ def test_empty_file_is_fine():
     assert r.error is None and r.findings == () and r.fixed is None
 
 
-def test_deep_nesting_does_not_crash():
-    src = b"x = " + b"[" * 5000 + b"]" * 5000 + b"\n"
+def test_deep_nesting_is_processed_like_any_file():
+    src = (
+        b"defmodule Deep do\n"
+        b"  def handle_info({:DOWN, _r, :process, _, _}, s), do: {:noreply, s}\n"
+        b"  def f, do: " + b"[" * 5000 + b"]" * 5000 + b"\n"
+        b"end\n"
+    )
     r = process_source("a.ex", src, registry.resolve(None), OPTS)
-    assert r.fixed is None  # no finding; and above all no exception
+    assert r.error is None, r.error
+    assert [f.rule for f in r.findings] == ["demonitor-down"]
+    assert r.fixed is not None and b"Process.demonitor(r, [:flush])" in r.fixed
 
 
 def test_registry_rejects_unknown_rules():

@@ -99,3 +99,31 @@ def test_process_killed_while_writing_leaves_original_and_no_temp(tmp_path: Path
     assert r.returncode == -signal.SIGKILL
     assert p.read_bytes() == b"original\n"
     assert sorted(x.name for x in tmp_path.iterdir()) == ["a.ex"]
+
+
+def test_atomic_write_through_a_symlink_keeps_the_link(tmp_path: Path):
+    target = tmp_path / "real.ex"
+    target.write_bytes(b"old")
+    link = tmp_path / "link.ex"
+    os.symlink(target, link)
+    files.atomic_write(str(link), b"new", expected=b"old")
+    assert link.is_symlink() and target.read_bytes() == b"new"
+
+
+def test_atomic_write_refuses_hard_linked_files(tmp_path: Path):
+    a = tmp_path / "a.ex"
+    a.write_bytes(b"old")
+    os.link(a, tmp_path / "b.ex")
+    with pytest.raises(OSError, match="2 hard links"):
+        files.atomic_write(str(a), b"new")
+    assert a.read_bytes() == b"old" and (tmp_path / "b.ex").read_bytes() == b"old"
+
+
+def test_named_temp_fallback_never_looks_like_source(tmp_path: Path):
+    # Without O_TMPFILE the fallback writes a named `.otpfix-*.tmp`; the original is intact
+    # whatever happens, and the temporary name never ends in .ex/.exs (never scanned).
+    p = tmp_path / "a.ex"
+    p.write_bytes(b"old")
+    tmp = files._named_temp(str(tmp_path), b"partial", os.stat(p))
+    assert tmp.endswith(".tmp") and p.read_bytes() == b"old"
+    assert [t.path for t in files.discover([str(tmp_path)])] == [f"{tmp_path}/a.ex".replace(os.sep, "/")]

@@ -22,7 +22,7 @@ INPUTS = sorted(
 RULES = registry.resolve(None)
 FIX = RunOptions(fix=True)
 SETTINGS = settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True
 )
 
 
@@ -46,6 +46,20 @@ def add_comments(data: bytes, positions: list[int]) -> bytes:
     for p in sorted(positions, reverse=True):
         i = p % (len(lines) + 1)
         lines.insert(i, b"# fuzz comment" if p % 2 else b"")
+    return b"\n".join(lines)
+
+
+TRAILERS = (b" # fuzz", b" # otpfix:ignore process-dict", b" # otpfix:ignore raw-spawn, demonitor-down")
+
+
+def add_trailing_comments(data: bytes, positions: list[int]) -> bytes:
+    """Comments (and suppression markers) at the end of code lines."""
+    lines = data.split(b"\n")
+    for p in positions:
+        i = p % len(lines)
+        body = lines[i].rstrip(b"\r")
+        if body.strip() and b"#" not in body:
+            lines[i] = body + TRAILERS[p % len(TRAILERS)] + lines[i][len(body):]
     return b"\n".join(lines)
 
 
@@ -76,11 +90,14 @@ def to_crlf(data: bytes) -> bytes:
 @st.composite
 def mutated(draw):
     name, data = draw(st.sampled_from(INPUTS))
-    for step in draw(st.lists(st.sampled_from(["rename", "comments", "swap", "crlf"]), max_size=4)):
+    steps = ["rename", "comments", "trailing", "swap", "crlf"]
+    for step in draw(st.lists(st.sampled_from(steps), max_size=4)):
         if step == "rename":
             data = rename_identifier(data, draw(st.integers(0, 1000)))
         elif step == "comments":
             data = add_comments(data, draw(st.lists(st.integers(0, 10_000), min_size=1, max_size=5)))
+        elif step == "trailing":
+            data = add_trailing_comments(data, draw(st.lists(st.integers(0, 10_000), min_size=1, max_size=6)))
         elif step == "swap":
             data = swap_clauses(data, draw(st.integers(0, 1000)))
         else:

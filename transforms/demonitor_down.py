@@ -149,7 +149,13 @@ class DemonitorDown(Transform):
             edits.append(
                 Edit(head.end_byte, body.start_byte, f" do\n{indent}{call}\n{indent}")
             )
-            edits.append(Edit.insert(body.end_byte, f"\n{def_indent}end"))
+            # `end` goes after a trailing comment, so the comment (an otpfix:ignore marker,
+            # say) stays on the line of the code it is about.
+            line_end = ctx.source.line_end(body.end_byte)
+            rest = ctx.data[body.end_byte : line_end].strip()
+            if rest and not rest.startswith(b"#"):
+                return None
+            edits.append(Edit.insert(line_end if rest else body.end_byte, f"\n{def_indent}end"))
         return make_fix(f"Insert {call}", edits, safe=True)
 
 
