@@ -20,7 +20,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 from . import cache as cache_mod
 from . import globs, registry
-from .engine import UTF8_BOM, active_rules, collect_facts, process_source
+from .engine import active_rules, collect_facts, process_source
 from .files import Target, atomic_write, describe_os_error, discover, read_bytes
 from .transform import Transform
 from .types import FileResult, RunOptions
@@ -299,9 +299,8 @@ def _path_of(item: Item) -> str:
 
 
 def _needs_original(findings: Sequence[Any], data: bytes) -> bool:
-    if any(f.fix is not None for f in findings):
-        return True  # a report may place the fix's edits (SARIF replacements)
-    return bool(findings) and data.startswith(UTF8_BOM)  # SARIF columns skip a BOM
+    # A report may place a fix's edits (SARIF replacements, --interactive).
+    return any(f.fix is not None for f in findings)
 
 
 def _slim(result: FileResult) -> FileResult:

@@ -49,14 +49,9 @@ def _uri(path: str) -> dict[str, str]:
     return {"uri": quote(path.replace(os.sep, "/")), "uriBaseId": SRCROOT}
 
 
-def _region(finding: Finding, original: bytes | None) -> dict[str, int]:
-    s = finding.span
-    column, end_column = s.column, s.end_column
-    if original is not None and original.startswith(BOM):
-        # Span columns count the BOM as a character on line 1; SARIF columns do not.
-        column -= 1 if s.line == 1 else 0
-        end_column -= 1 if s.end_line == 1 else 0
-    return {"startLine": s.line, "startColumn": max(1, column), "endLine": s.end_line, "endColumn": max(1, end_column)}
+def _region(finding: Finding) -> dict[str, int]:
+    s = finding.span  # Span columns already count code points and skip a byte order mark
+    return {"startLine": s.line, "startColumn": s.column, "endLine": s.end_line, "endColumn": s.end_column}
 
 
 def _replacement(edit: Edit, data: bytes, positions: _Positions) -> dict[str, Any]:
@@ -110,7 +105,7 @@ def render(results: Sequence[FileResult], rules: Sequence[Any]) -> dict[str, Any
                     {
                         "physicalLocation": {
                             "artifactLocation": _uri(f.path),
-                            "region": _region(f, r.original),
+                            "region": _region(f),
                         }
                     }
                 ],

@@ -220,7 +220,7 @@ def test_sarif_replacements_on_line_one_with_wide_characters(bom, newline):
     body = len(bom)
     start = body + len("é = :ü; ".encode())
     fix = Fix("t", (Edit(start, start + 1, "value\nz"), Edit(len(original) - 1 - len(newline), len(original) - 1 - len(newline) + 1, "3")))
-    finding = Finding("some-rule", "a.ex", Span(start, start + 1, 1, 9 + (1 if bom else 0), 1, 10 + (1 if bom else 0)), "m", fix)
+    finding = Finding("some-rule", "a.ex", Span(start, start + 1, 1, 9, 1, 10), "m", fix)
     doc = json.loads(report.render_sarif([FileResult(path="a.ex", findings=(finding,), original=original)], []))
     validate(doc)
     (res,) = doc["runs"][0]["results"]
