@@ -5,7 +5,8 @@
 
 On a fresh copy of DIR (DIR itself is never written):
 1. every *.ex/*.exs file is parsed with real Elixir (one BEAM) before the fix;
-2. `otpfix fix` runs on the copy (and, timed separately on a second copy, `otpfix fix --verify`);
+2. `otpfix fix` runs on the copy (and `otpfix fix --verify` on a second copy; the --verify
+   overhead is timed as `diff` against `diff --verify`, median of three runs each);
 3. every file Elixir parsed before must still parse after;
 4. a second `otpfix fix` must change nothing;
 5. files otpfix reported no finding for must be byte-identical.
@@ -70,8 +71,14 @@ def main() -> int:
     report = json.loads(scan.stdout)
     with_findings = {os.path.relpath(os.path.abspath(f["path"]), work) for f in report["findings"]}
 
+    # --verify overhead: `diff` against `diff --verify` (nothing written), median of 3 each.
+    plain_times, verify_times = [], []
+    for _ in range(3):
+        plain_times.append(otpfix("diff", str(work_verify), *args.extra)[1])
+        verify_times.append(otpfix("diff", "--verify", str(work_verify), *args.extra)[1])
+    diff_time, diffv_time = sorted(plain_times)[1], sorted(verify_times)[1]
     fix1, fix_time = otpfix("fix", str(work), *args.extra)
-    fixv, fixv_time = otpfix("fix", "--verify", str(work_verify), *args.extra)
+    fixv, _ = otpfix("fix", "--verify", str(work_verify), *args.extra)
     after = snapshot(work)
     changed = sorted(p for p in before if after.get(p) != before[p])
     parsed_after = check_sources({p: after[p] for p in changed}, "parse") if changed else {}
@@ -95,8 +102,9 @@ def main() -> int:
         "changed_files_without_findings": len(untouched_changed),
         "files_changed_by_second_fix": len(not_idempotent),
         "fix_seconds": round(fix_time, 2),
-        "fix_verify_seconds": round(fixv_time, 2),
-        "verify_overhead_seconds": round(fixv_time - fix_time, 2),
+        "diff_seconds_median_of_3": round(diff_time, 2),
+        "diff_verify_seconds_median_of_3": round(diffv_time, 2),
+        "verify_overhead_seconds": round(diffv_time - diff_time, 2),
         "elixir_parse_all_files_seconds": round(elixir_time, 2),
         "verify_result_differs_files": len(verify_differs),
         "fix_exit": fix1.returncode,
