@@ -28,6 +28,8 @@ app = typer.Typer(
 class Format(str, Enum):
     text = "text"
     json = "json"
+    sarif = "sarif"
+    github = "github"
 
 
 def _err(message: str) -> None:
@@ -64,14 +66,31 @@ ConfigOpt = typer.Option(
     show_default=False,
 )
 NoConfigOpt = typer.Option(False, "--no-config", help="Read no .otpfix.toml.")
+JobsOpt = typer.Option(0, "--jobs", "-j", min=0, help="Worker processes (default: one per core).", show_default=False)
+NoCacheOpt = typer.Option(False, "--no-cache", help="Neither read nor write the .otpfix_cache/ result cache.")
+QuietOpt = typer.Option(False, "--quiet", "-q", help="No progress bar and no summary on stderr.")
 
 
 def _options(
-    paths, select, ignore, config_file, no_config, *, fix: bool, safe_only: bool = False, max_file_size=None
+    paths,
+    select,
+    ignore,
+    config_file,
+    no_config,
+    *,
+    fix: bool,
+    safe_only: bool = False,
+    max_file_size=None,
+    jobs: int = 0,
+    no_cache: bool = False,
+    quiet: bool = False,
 ) -> RunOptions:
     """Flags over the config file (see otpfix/config.py); config errors exit 2."""
     try:
         found = config.discover(paths, config_file, no_config)
+        cache_dir = None
+        if not no_cache:
+            cache_dir = api.default_cache_dir(paths or ["."], found.root if found is not None else None)
         return config.run_options(
             found,
             select=_split(select),
@@ -79,6 +98,9 @@ def _options(
             fix=fix,
             safe_only=safe_only,
             max_file_size=max_file_size,
+            jobs=jobs,
+            cache_dir=cache_dir,
+            progress=not quiet,
         )
     except config.ConfigError as exc:
         _err(f"otpfix: error: {exc}")
@@ -135,9 +157,15 @@ def scan(
     prune_baseline: bool = typer.Option(
         False, "--prune-baseline", help="With --baseline: rewrite it without its stale entries."
     ),
+    jobs: int = JobsOpt,
+    no_cache: bool = NoCacheOpt,
+    quiet: bool = QuietOpt,
 ) -> None:
     """List findings. Exit 0: none, 1: findings, 2: errors."""
-    options = _options(paths, select, ignore, config_file, no_config, fix=False, max_file_size=max_file_size)
+    options = _options(
+        paths, select, ignore, config_file, no_config, fix=False, max_file_size=max_file_size,
+        jobs=jobs, no_cache=no_cache, quiet=quiet,
+    )
     if not baseline_file and options.baseline and not write_baseline:
         if os.path.exists(options.baseline):
             baseline_file = options.baseline
@@ -182,9 +210,14 @@ def scan(
                 )
     if format is Format.json:
         sys.stdout.write(report.render_json(run.results, baseline=bool(baseline_file), stale=stale))
+    elif format is Format.sarif:
+        sys.stdout.write(report.render_sarif(run.results, run.rules))
+    elif format is Format.github:
+        sys.stdout.write(report.render_github(run.results))
     else:
-        sys.stdout.write(report.render_text(run.results))
-        _err(report.summary(run.results))
+        sys.stdout.write(report.render_text(run.results, color=report.use_color(sys.stdout)))
+        if not quiet:
+            _err(report.summary(run.results))
     raise typer.Exit(report.scan_exit_code(run.results))
 
 
@@ -202,11 +235,20 @@ def diff(
         None, "--output", "-o", metavar="FILE",
         help="Write the patch to FILE instead of stdout (empty when nothing changes).",
     ),
+    jobs: int = JobsOpt,
+    no_cache: bool = NoCacheOpt,
+    quiet: bool = QuietOpt,
 ) -> None:
     """Print the fixes as a unified diff; change no source file. Exit 0: no change, 1: diff, 2: errors.
 
     Paths in the patch are relative to the git repository root (else to the current directory): apply it from there with `git apply` or `patch -p1`."""
-    run = _run(paths, _options(paths, select, ignore, config_file, no_config, fix=True, safe_only=safe_only, max_file_size=max_file_size))
+    run = _run(
+        paths,
+        _options(
+            paths, select, ignore, config_file, no_config, fix=True, safe_only=safe_only,
+            max_file_size=max_file_size, jobs=jobs, no_cache=no_cache, quiet=quiet,
+        ),
+    )
     if verify:
         _verify(run)
     patch = run_diff(run.results, patch_paths(run.fs_paths, find_patch_root()))
@@ -259,10 +301,14 @@ def fix(
     pr_body: Optional[str] = typer.Option(
         None, "--pr-body", metavar="FILE", help="With --branch: write a Markdown review summary to FILE."
     ),
+    jobs: int = JobsOpt,
+    no_cache: bool = NoCacheOpt,
+    quiet: bool = QuietOpt,
 ) -> None:
     """Apply fixes in place. Exit 0: nothing left, 1: findings remain unfixed, 2: errors.
 
     With --branch NAME: leave the working tree alone and commit the fixes of the committed content on a new branch, one commit per rule. Exit 0: branch created or nothing to fix, 2: refused or errors."""
+    run_settings = dict(max_file_size=max_file_size, jobs=jobs, no_cache=no_cache, quiet=quiet)
     if branch is None:
         given = [flag for flag, value in (("--repo", repo), ("--base", base), ("--force", force),
                                           ("--pr-body", pr_body)) if value]
@@ -273,15 +319,17 @@ def fix(
         if interactive:
             _err("otpfix: error: --interactive and --branch do not go together")
             raise typer.Exit(report.EXIT_ERROR)
-        options = _options(paths, select, ignore, config_file, no_config, fix=True, safe_only=safe_only, max_file_size=max_file_size)
+        # The working tree stays untouched: no cache written into it either.
+        run_settings["no_cache"] = True
+        options = _options(paths, select, ignore, config_file, no_config, fix=True, safe_only=safe_only, **run_settings)
         raise typer.Exit(_fix_branch(branch, paths, options, repo, base, force, pr_body, verify))
     if interactive:
-        _fix_interactively(paths, _options(paths, select, ignore, config_file, no_config, fix=False, safe_only=safe_only, max_file_size=max_file_size), verify)
+        _fix_interactively(paths, _options(paths, select, ignore, config_file, no_config, fix=False, safe_only=safe_only, **run_settings), verify)
         return
-    run = _run(paths, _options(paths, select, ignore, config_file, no_config, fix=True, safe_only=safe_only, max_file_size=max_file_size))
+    run = _run(paths, _options(paths, select, ignore, config_file, no_config, fix=True, safe_only=safe_only, **run_settings))
     if verify:
         _verify(run)
-    _write_and_report(run)
+    _write_and_report(run, quiet=quiet)
 
 
 def _fix_interactively(paths, options: RunOptions, verify: bool) -> None:
@@ -322,9 +370,9 @@ def _fix_interactively(paths, options: RunOptions, verify: bool) -> None:
     _write_and_report(run, interactive=True)
 
 
-def _write_and_report(run: api.Run, interactive: bool = False) -> None:
+def _write_and_report(run: api.Run, interactive: bool = False, quiet: bool = False) -> None:
     written = api.write_changes(run)
-    for r in written:
+    for r in written if not quiet else ():
         counts: dict[str, int] = {}
         for rule in r.applied:
             counts[rule] = counts.get(rule, 0) + 1
@@ -336,7 +384,8 @@ def _write_and_report(run: api.Run, interactive: bool = False) -> None:
         _err(f"{len(written)} file{'s' * (len(written) != 1)} written.")
         raise typer.Exit(report.EXIT_ERROR if run.errors else report.EXIT_OK)
     remaining = sum(len(r.remaining) for r in run.results)
-    _err(f"{len(written)} file{'s' * (len(written) != 1)} fixed; {remaining} finding{'s' * (remaining != 1)} left.")
+    if not quiet:
+        _err(f"{len(written)} file{'s' * (len(written) != 1)} fixed; {remaining} finding{'s' * (remaining != 1)} left.")
     raise typer.Exit(report.fix_exit_code(run.results))
 
 

@@ -58,8 +58,8 @@ def discover(
         if os.path.isdir(arg) and not os.path.islink(arg) or (
             os.path.islink(arg) and os.path.isdir(arg)
         ):
-            for target in _walk(arg, excluded):
-                seen.setdefault(os.path.realpath(target.fs_path), target)
+            for real, target in _walk(arg, excluded):
+                seen.setdefault(real, target)
             continue
         if os.path.islink(arg) and not os.path.exists(arg):
             errors.append(Target(_display(arg), arg, "broken symbolic link"))
@@ -70,37 +70,51 @@ def discover(
     return sorted(errors + targets, key=lambda t: t.path)
 
 
-def _walk(root: str, excluded=lambda path: False) -> Iterator[Target]:
-    """Elixir files below `root`. Symbolic links are never followed: a link to a file or
-    directory inside the tree is skipped silently (its target is reached directly); a
-    link that leaves the tree, loops, or is broken becomes an error entry. Paths for which
-    `excluded` is true are pruned."""
+def _walk(root: str, excluded=lambda path: False) -> Iterator[tuple[str, Target]]:
+    """(real path, target) for the Elixir files below `root`. Symbolic links are never
+    followed: a link to a file or directory inside the tree is skipped silently (its
+    target is reached directly); a link that leaves the tree, loops, or is broken becomes
+    an error entry. Paths for which `excluded` is true are pruned.
+
+    One scandir per directory and no system call per plain file: links are recognised
+    from the directory entry, and the real path of a file is the real path of `root`
+    joined with the (link-free) path below it."""
     real_root = os.path.realpath(root)
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-        kept = []
-        for d in sorted(dirnames):
-            full = os.path.join(dirpath, d)
-            if d in SKIP_DIRS or excluded(full):
+    stack = [(root, real_root)]
+    while stack:
+        directory, real_dir = stack.pop()
+        try:
+            with os.scandir(directory) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError:
+            continue  # an unreadable directory is skipped, as os.walk does
+        subdirs = []
+        for entry in entries:
+            full = entry.path
+            try:
+                link = entry.is_symlink()
+                is_dir = entry.is_dir()  # follows a link, as os.walk classifies entries
+            except OSError:
+                link, is_dir = entry.is_symlink(), False
+            if is_dir:
+                if entry.name in SKIP_DIRS or excluded(full):
+                    continue
+                if link:
+                    problem = _link_problem(full, real_root, directory=True)
+                    if problem:
+                        yield os.path.realpath(full), Target(_display(full), full, problem)
+                    continue
+                subdirs.append((full, os.path.join(real_dir, entry.name)))
                 continue
-            if os.path.islink(full):
-                problem = _link_problem(full, real_root, directory=True)
-                if problem:
-                    yield Target(_display(full), full, problem)
+            if not entry.name.endswith(ELIXIR_SUFFIXES) or excluded(full):
                 continue
-            kept.append(d)
-        dirnames[:] = kept
-        for name in sorted(filenames):
-            if not name.endswith(ELIXIR_SUFFIXES):
-                continue
-            full = os.path.join(dirpath, name)
-            if excluded(full):
-                continue
-            if os.path.islink(full):
+            if link:
                 problem = _link_problem(full, real_root, directory=False)
                 if problem:
-                    yield Target(_display(full), full, problem)
+                    yield os.path.realpath(full), Target(_display(full), full, problem)
                 continue
-            yield Target(_display(full), full)
+            yield os.path.join(real_dir, entry.name), Target(_display(full), full)
+        stack.extend(reversed(subdirs))
 
 
 def _inside(path: str, root: str) -> bool:

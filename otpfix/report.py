@@ -1,9 +1,10 @@
-"""Renderers (text, json) and exit codes. Renderers return strings; the CLI prints them."""
+"""Renderers (text, json, sarif, github) and exit codes. Renderers return strings; the CLI prints them."""
 
 from __future__ import annotations
 
 import json
-from typing import Sequence
+import os
+from typing import TextIO, Sequence
 
 from .types import FileResult, Finding
 
@@ -51,18 +52,93 @@ def render_json(results: Sequence[FileResult], baseline: bool = False, stale: in
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 
 
-def render_text(results: Sequence[FileResult]) -> str:
-    lines: list[str] = []
+def use_color(stream: TextIO) -> bool:
+    """Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org)."""
+    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+        return False
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+_STYLES = {"path": "1", "loc": "2", "rule": "33", "fix": "32", "error": "31;1"}
+
+
+def _style(text: str, kind: str, color: bool) -> str:
+    return f"\x1b[{_STYLES[kind]}m{text}\x1b[0m" if color else text
+
+
+def render_sarif(results: Sequence[FileResult], rules: Sequence) -> str:
+    """SARIF 2.1.0: one `rule` per enabled transform, results with locations and fixes."""
+    from .sarif import render
+
+    return json.dumps(render(results, rules), indent=2, ensure_ascii=False) + "\n"
+
+
+def render_text(results: Sequence[FileResult], color: bool = False) -> str:
+    """Findings grouped by file: `line:column  rule [*]  message`, `[*]` marking a fix.
+    Findings in a baseline are left out.
+
+    Groups follow the run's (sorted) file order; a blank line separates them."""
+    groups: list[str] = []
+    for r in results:
+        findings = [f for f in r.findings if not f.baselined]
+        if not findings and not r.error:
+            continue
+        locs = [f"{f.span.line}:{f.span.column}" for f in findings]
+        rules = [f.rule + (" [*]" if f.fix is not None else "") for f in findings]
+        loc_w = max((len(x) for x in locs), default=0)
+        rule_w = max((len(x) for x in rules), default=0)
+        lines = [_style(r.path, "path", color)]
+        for f, loc, rule in zip(findings, locs, rules):
+            rule_text = _style(f.rule, "rule", color)
+            if f.fix is not None:
+                rule_text += " " + _style("[*]", "fix", color)
+            pad_loc = " " * (loc_w - len(loc))
+            pad_rule = " " * (rule_w - len(rule))
+            lines.append(f"  {_style(loc, 'loc', color)}{pad_loc}  {rule_text}{pad_rule}  {f.message}")
+        if r.error:
+            lines.append(f"  {_style('error:', 'error', color)} {r.error}")
+        groups.append("\n".join(lines) + "\n")
+    return "\n".join(groups)
+
+
+# -- GitHub Actions workflow commands ----------------------------------------------------------
+
+
+def _gh_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _gh_property(text: str) -> str:
+    return _gh_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def render_github(results: Sequence[FileResult]) -> str:
+    """`::warning file=...,line=...,col=...,endLine=...,endColumn=...,title=<rule>::message`
+    per finding (not those in a baseline), `::error file=...::message` per file that could
+    not be processed."""
+    out: list[str] = []
     for r in results:
         for f in r.findings:
             if f.baselined:
                 continue
-            marker = " [*]" if f.fix is not None else ""
-            lines.append(f"{f.path}:{f.span.line}:{f.span.column}: {f.rule}{marker} {f.message}")
-    for r in results:
+            s = f.span
+            props = [
+                ("file", f.path),
+                ("line", str(s.line)),
+                ("col", str(s.column)),
+                ("endLine", str(s.end_line)),
+                ("endColumn", str(s.end_column)),
+                ("title", f.rule),
+            ]
+            message = f.message + (" (fixable: otpfix fix)" if f.fix is not None else "")
+            head = ",".join(f"{k}={_gh_property(v)}" for k, v in props)
+            out.append(f"::warning {head}::{_gh_data(message)}\n")
         if r.error:
-            lines.append(f"{r.path}: error: {r.error}")
-    return "\n".join(lines) + ("\n" if lines else "")
+            out.append(f"::error file={_gh_property(r.path)},title=otpfix::{_gh_data(r.error)}\n")
+    return "".join(out)
 
 
 def summary(results: Sequence[FileResult]) -> str:

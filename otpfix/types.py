@@ -116,6 +116,9 @@ class FileResult:
     applied fix. `notes` are non-fatal messages (a fix dropped because it broke the parse).
     `error` is set when the file could not be processed (fully): it is then left alone;
     findings found before the problem (in a file with syntax errors) are still reported.
+    `original` is the content that was read. To keep memory bounded, `api.run` keeps it only
+    where it is needed (a fix was applied, or a finding carries a fix whose positions a
+    report may compute); elsewhere it is None. A FileResult never holds a syntax tree.
     """
 
     path: str
@@ -141,7 +144,7 @@ class RunOptions:
     ignore: tuple[str, ...] = ()
     safe_only: bool = False
     fix: bool = False  # compute fixes (diff/fix) or only findings (scan)
-    jobs: int = 1
+    jobs: int = 1  # worker processes; 0: one per available core. Small runs stay serial.
     rule_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     include_tests: bool = False  # rules that skip test files by default see them too
     max_file_size: int = 10 * 1024 * 1024
@@ -157,3 +160,7 @@ class RunOptions:
     #: The directory `exclude` and `per_path_ignore` globs are relative to (the directory
     #: of the .otpfix.toml); None: the current directory.
     root: str | None = None
+    #: Result cache directory (`.otpfix_cache/`); None: no cache.
+    cache_dir: str | None = None
+    #: Show a progress bar on stderr (only when it is a terminal and the run is large).
+    progress: bool = False

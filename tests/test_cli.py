@@ -52,7 +52,8 @@ def test_scan_exit_codes_and_output(tree: Path):
     r = otpfix("scan", cwd=tree)
     assert r.returncode == 1
     assert r.stdout.splitlines() == [
-        "lib/a.ex:2:19: demonitor-down [*] this :DOWN handler does not release its monitor ref explicitly"
+        "lib/a.ex",
+        "  2:19  demonitor-down [*]  this :DOWN handler does not release its monitor ref explicitly",
     ]
     assert "1 finding" in r.stderr
 

@@ -60,11 +60,15 @@ def cli(tmp_path: Path, monkeypatch, *args: str):
 
 
 def reported(result) -> list[str]:
-    """`path rule` of each finding line of a text report."""
+    """`path rule` of each finding line of a text report (grouped by file: a path line,
+    then one indented `line:column  rule [*]  message` line per finding)."""
     out = []
+    path = None
     for line in result.stdout.splitlines():
-        path, _, rest = line.partition(":")
-        out.append(f"{path} {rest.split(': ', 1)[1].split()[0]}")
+        if line and not line.startswith(" "):
+            path = line
+        elif line.strip() and not line.strip().startswith("error:"):
+            out.append(f"{path} {line.split()[1]}")
     return out
 
 
@@ -251,7 +255,7 @@ def test_include_tests_and_max_file_size_from_the_file(tmp_path, monkeypatch):
     write(tmp_path, {".otpfix.toml": "max-file-size = 50\ninclude-tests = true\n", "lib/m.ex": DOWN})
     result = cli(tmp_path, monkeypatch, "scan", "lib")
     assert result.exit_code == 2
-    assert "lib/m.ex: error: file is larger than the 50 byte limit; skipped" in result.stdout
+    assert "lib/m.ex\n  error: file is larger than the 50 byte limit; skipped\n" in result.stdout
 
 
 # -- per-path and exclude ---------------------------------------------------------------------

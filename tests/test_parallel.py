@@ -1,0 +1,111 @@
+"""--jobs: a process pool gives exactly the serial results, in the same order."""
+
+from __future__ import annotations
+
+import pytest
+
+from otpfix import api, report
+from otpfix.types import RunOptions
+from scale_helpers import generate_tree, register_test_rule
+
+RULES = ("demonitor-down", "test-remote-calls")
+
+
+@pytest.fixture
+def tree(tmp_path, monkeypatch):
+    register_test_rule(monkeypatch)
+    generate_tree(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.fixture
+def pool_sizes(monkeypatch):
+    """The number of processes each phase really used."""
+    used: list[int] = []
+    original = api.effective_jobs
+
+    def spy(requested, files):
+        jobs = original(requested, files)
+        used.append(jobs)
+        return jobs
+
+    monkeypatch.setattr(api, "effective_jobs", spy)
+    return used
+
+
+@pytest.mark.parametrize("fix", [False, True], ids=["scan", "fix"])
+def test_parallel_results_identical_to_serial(tree, pool_sizes, fix):
+    serial = api.run(["lib", "test"], RunOptions(select=RULES, fix=fix, jobs=1))
+    parallel = api.run(["lib", "test"], RunOptions(select=RULES, fix=fix, jobs=3))
+    assert pool_sizes == [1, 1, 3, 3]  # collect + check, serial then in 3 processes
+    assert len(serial.results) == 156
+    assert [r.path for r in parallel.results] == [r.path for r in serial.results]
+    assert parallel.results == serial.results  # every field: findings, fixes, errors, bytes
+    assert report.render_json(parallel.results) == report.render_json(serial.results)
+    # The run found what the tree holds: cross-file facts were merged in both runs.
+    rules = {f.rule for f in serial.findings}
+    assert rules == set(RULES)
+    assert any(r.error and "UTF-8" in r.error for r in serial.results)
+    if fix:
+        assert sum(1 for r in serial.results if r.changed) > 40
+    # Results hold no tree (tree-sitter nodes and trees cannot be pickled), and `original`
+    # is kept only where a fix needs it.
+    import pickle
+
+    pickle.dumps(serial.results)
+    for r in serial.results:
+        needed = r.fixed is not None or any(f.fix for f in r.findings)
+        assert (r.original is not None) == bool(needed) or (r.original is None and r.error), r.path
+
+
+def test_project_facts_merged_in_file_order(tree, monkeypatch):
+    """The facts a project rule sees are the same mapping, in the same (file) order, in a
+    pool as serially: the rule reports the order it sees, from inside the workers."""
+    from scale_helpers import RemoteCalls
+
+    def report_order(self, ctx):
+        if ctx.path == "lib/part0/m0.ex":
+            order = ",".join(f"{p}:{sorted(f['modules'])}" for p, f in ctx.project.items())
+            yield ctx.finding((0, 1), order)
+
+    monkeypatch.setattr(RemoteCalls, "check", report_order)
+    serial = api.run(["lib"], RunOptions(select=RULES, jobs=1))
+    parallel = api.run(["lib"], RunOptions(select=RULES, jobs=2))
+    (seen,) = [f.message for f in serial.findings if f.rule == "test-remote-calls"]
+    expected = [r.path for r in serial.results if "UTF-8" not in (r.error or "")]
+    assert [item.split(":")[0] for item in seen.split(",")] == expected
+    assert parallel.results == serial.results
+
+
+def test_small_runs_stay_serial(tmp_path, pool_sizes):
+    (tmp_path / "a.ex").write_text("defmodule A do\nend\n")
+    api.run([str(tmp_path)], RunOptions(select=("demonitor-down",), jobs=8))
+    assert pool_sizes == [1]
+
+
+def test_effective_jobs():
+    assert api.effective_jobs(4, 10) == 1
+    assert api.effective_jobs(4, 1000) == 4
+    assert api.effective_jobs(0, 1000) == api.available_cores()
+
+
+def test_worker_crash_becomes_file_errors(tree, monkeypatch):
+    """A worker that dies (a segfault in a parser) does not take the run down."""
+    import os
+
+    from otpfix import engine
+
+    original = engine.process_source
+
+    def crash(path, *args, **kwargs):
+        if path.endswith("m42.ex"):
+            os._exit(1)
+        return original(path, *args, **kwargs)
+
+    monkeypatch.setattr(api, "process_source", crash)
+    run = api.run(["lib"], RunOptions(select=("demonitor-down",), jobs=2))
+    assert len(run.results) == 155
+    crashed = [r for r in run.results if r.error and "crashed" in r.error]
+    assert any(r.path == "lib/part0/m42.ex" for r in crashed)
+    assert run.results[0].error is None  # files done before the crash are kept
