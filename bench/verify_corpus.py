@@ -16,7 +16,6 @@ Prints counts and timings; exits 1 when a check fails.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import shutil

@@ -11,7 +11,6 @@ sources), project facts and FileResults cross the process boundary, never a tree
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import sys
 from dataclasses import dataclass, field, replace

@@ -14,7 +14,7 @@ from .fingerprint import fingerprint
 from .edits import apply_fixes
 from .syntax import Source, error_count, first_error
 from .transform import Context, Transform, is_test_path
-from .types import Applicability, FileResult, Finding, Fix, RunOptions
+from .types import Applicability, FileResult, Finding, RunOptions
 
 UTF8_BOM = b"\xef\xbb\xbf"
 

@@ -254,11 +254,6 @@ class Suppressions:
             return fix
 
 
-def apply(source: Source, findings: Sequence[Finding]) -> list[Finding]:
-    """Drop findings suppressed by comments in `source`."""
-    return Suppressions(source).filter(findings)
-
-
 # -- fixes -----------------------------------------------------------------------------
 
 

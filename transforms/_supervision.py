@@ -9,7 +9,6 @@ from __future__ import annotations
 from tree_sitter import Node
 
 from otpfix.syntax import (
-    effective_args,
     call_args,
     call_name,
     def_body,

@@ -10,7 +10,6 @@ from otpfix.syntax import (
     call_args,
     call_name,
     def_body,
-    def_head,
     def_params,
     enclosing,
     identifiers_in,

@@ -25,7 +25,6 @@ from ._otp import (
     is_down_clause,
     modules,
     pipe_value_node,
-    statements,
 )
 
 MONITOR_CALLS = frozenset({"Process.monitor", ":erlang.monitor"})

@@ -8,6 +8,7 @@ from typing import Iterator
 from tree_sitter import Node
 
 from otpfix.syntax import (
+    effective_args,
     call_args,
     call_name,
     do_block,
@@ -25,7 +26,6 @@ from ._supervision import (
     Scope,
     is_variable,
     own_nodes,
-    effective_args,
     local_binding,
     module_of,
     supervisor_calls,

@@ -8,6 +8,7 @@ from typing import Any, Iterator
 from tree_sitter import Node
 
 from otpfix.syntax import (
+    effective_args,
     block_expressions,
     call_args,
     call_name,
@@ -25,7 +26,6 @@ from otpfix.types import Edit, Finding
 from ._supervision import (
     Scope,
     branch_values,
-    effective_args,
     in_quote,
     local_binding,
     module_call,
