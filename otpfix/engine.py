@@ -241,7 +241,7 @@ def collect_facts(
         check_input(data, options)
     except InputError:
         return out
-    rules = active_rules(rules, path, data, options)
+    rules = [r for r in enabled_rules(rules, path, options) if r.could_collect(data)]
     if not rules:
         return out
     source = Source(data, path)

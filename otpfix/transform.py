@@ -32,9 +32,12 @@ class Transform:
     default_options: ClassVar[Mapping[str, Any]] = {}
     #: Rules that skip test files (test/ directories, *_test.exs) unless asked.
     skip_tests: ClassVar[bool] = False
-    #: Exact byte pre-filter: a file that contains none of these cannot match the rule.
-    #: Empty means "always run".
+    #: Exact byte pre-filter of `check`: a file that contains none of these cannot match
+    #: the rule (it is not parsed for it). Empty means "always run".
     needles: ClassVar[tuple[bytes, ...]] = ()
+    #: Exact byte pre-filter of `collect`: a file that contains none of these has no facts.
+    #: Empty means "every file".
+    collect_needles: ClassVar[tuple[bytes, ...]] = ()
     #: Rules that are off unless selected explicitly.
     default_enabled: ClassVar[bool] = True
     #: Rules that judge the suppression comments: they run after the other rules' findings
@@ -51,8 +54,25 @@ class Transform:
 
     # -- to implement --------------------------------------------------------------------
     def collect(self, ctx: "Context") -> Any:
-        """Project-wide facts from one file (picklable), or None. Optional."""
+        """Project-wide facts from one file (plain data), or None. Optional."""
         return None
+
+    def wanted(self, ctx: "Context") -> Iterable[bytes] | None:
+        """Which files' facts `check` can read on this file (project-aware rules only).
+
+        Called on a file the rule will check, before any facts exist. Returns byte strings
+        such that `check` on this file reads only facts of files that contain at least one
+        of them; None (the default) means "any file". The engine then runs `collect` only
+        on the files some checked file wants (plus those `wanted_next` adds). It must be
+        exact, like `needles`: a file that is not collected must be one whose facts the
+        check would never read."""
+        return None
+
+    def wanted_next(self, facts: Any) -> Iterable[bytes] | None:
+        """Files whose facts `check` can reach by following `facts` (what `collect`
+        returned for one wanted file): byte strings as for `wanted`, None for "any file".
+        Default: none (facts are not followed into other files)."""
+        return ()
 
     def check(self, ctx: "Context") -> Iterable[Finding]:
         raise NotImplementedError
@@ -66,9 +86,13 @@ class Transform:
     def documentation(cls) -> str:
         return inspect.cleandoc(cls.__doc__ or cls.summary)
 
-    @classmethod
-    def could_match(cls, data: bytes) -> bool:
-        return not cls.needles or any(n in data for n in cls.needles)
+    def could_match(self, data: bytes) -> bool:
+        """Exact pre-filter of `check` before parsing (rules may refine it with options)."""
+        return not self.needles or any(n in data for n in self.needles)
+
+    def could_collect(self, data: bytes) -> bool:
+        """Exact pre-filter of `collect` before parsing."""
+        return not self.collect_needles or any(n in data for n in self.collect_needles)
 
 
 _TEST_PATH = re.compile(r"(^|/)test/|_test\.exs$")
