@@ -31,6 +31,8 @@ PARALLEL_MIN_FILES = 40
 PROGRESS_MIN_FILES = 300
 #: New cache entries are written in transactions of this many.
 WRITE_BATCH = 500
+#: Cache lookups are made in batches of this many files (files held in memory meanwhile).
+LOOKUP_BATCH = 500
 
 #: A file to process: a discovered Target (read from disk) or an in-memory (path, bytes).
 Item = Target | tuple[str, bytes]
@@ -218,12 +220,7 @@ class _Worker:
         return (digests, facts, nexts), key, cache_mod.to_json(entry)
 
     def _facts_hit(self, key: str) -> tuple[dict[str, str], str, dict] | None:
-        raw = self.store.get(key) if self.store is not None else None
-        if isinstance(raw, dict) and isinstance(raw.get("d"), dict) and isinstance(raw.get("f"), str):
-            nexts = _needles_in(raw.get("n"))
-            if nexts is not None:
-                return raw["d"], raw["f"], nexts
-        return None
+        return _facts_entry(self.store.get(key) if self.store is not None else None)
 
     def first(self, item: Item) -> tuple[Any, str | None, Any]:
         """The first pass over every file: the FileResult of a file that no project-aware
@@ -248,12 +245,11 @@ class _Worker:
         return wants, key, cache_mod.to_json({"w": {rid: _needles_out(v) for rid, v in wants.wants.items()}})
 
     def _wants_hit(self, key: str) -> "_Wants | None":
-        raw = self.store.get(key) if self.store is not None else None
-        wants = _needles_in(raw.get("w")) if isinstance(raw, dict) else None
-        return _Wants(wants) if wants is not None else None
+        return _wants_entry(self.store.get(key) if self.store is not None else None)
 
-    def lookup(self, method: str, item: Item) -> Any | None:
-        """The cached value `method` would return for `item`, or None on a miss."""
+    def plan(self, method: str, item: Item) -> tuple | None:
+        """How to answer `method` for `item` from the cache: ("value", v) when no lookup
+        is needed, (kind, key, path, data) for a lookup, None for a miss."""
         if self.keys is None or self.store is None:
             return None
         path, data, _error = _load(item, self.options)
@@ -261,13 +257,28 @@ class _Worker:
             return None
         if method == "collect":
             if self.want is not None and not self.want.search(data):
-                return False
-            return self._facts_hit(self.keys.facts(path, data))
+                return ("value", False)
+            return ("facts", self.keys.facts(path, data), path, data)
         rules = self._rules_for(item)
         if method == "first" and checking_rules(path, data, rules, self.options):
-            return self._wants_hit(self.keys.wanted(path, data))
-        raw = self.store.get(self.keys.check(path, data, rules))
-        return self._hit(path, raw, data) if raw is not None else None
+            return ("wants", self.keys.wanted(path, data), path, data)
+        return ("check", self.keys.check(path, data, rules), path, data)
+
+    def answer(self, plan: tuple | None, entries: Mapping[str, Any]) -> Any | None:
+        """The cached value a `plan` leads to, given the stored {key: entry}; None: a miss."""
+        if plan is None:
+            return None
+        if plan[0] == "value":
+            return plan[1]
+        kind, key, path, data = plan
+        raw = entries.get(key)
+        if raw is None:
+            return None
+        if kind == "facts":
+            return _facts_entry(raw)
+        if kind == "wants":
+            return _wants_entry(raw)
+        return self._hit(path, raw, data)
 
     def process(self, item: Item) -> tuple[FileResult, str | None, Any]:
         path, data, error = _load(item, self.options)
@@ -314,6 +325,19 @@ class _Worker:
     def close(self) -> None:
         if self.store is not None:
             self.store.close()
+
+
+def _facts_entry(raw: Any) -> tuple[dict[str, str], str, dict] | None:
+    if isinstance(raw, dict) and isinstance(raw.get("d"), dict) and isinstance(raw.get("f"), str):
+        nexts = _needles_in(raw.get("n"))
+        if nexts is not None:
+            return raw["d"], raw["f"], nexts
+    return None
+
+
+def _wants_entry(raw: Any) -> "_Wants | None":
+    wants = _needles_in(raw.get("w")) if isinstance(raw, dict) else None
+    return _Wants(wants) if wants is not None else None
 
 
 class _Wants:
@@ -491,13 +515,18 @@ def _phase(
         local = _Worker(*worker_args)
         try:
             todo = []
-            for i, item in enumerate(items):
-                hit = local.lookup(method, item)
-                if hit is None:
-                    todo.append(i)
-                else:
-                    values[i] = hit
-                    advance()
+            for start in range(0, len(items), LOOKUP_BATCH):
+                batch = range(start, min(start + LOOKUP_BATCH, len(items)))
+                plans = [local.plan(method, items[i]) for i in batch]
+                assert local.store is not None
+                entries = local.store.get_many([p[1] for p in plans if p is not None and p[0] != "value"])
+                for i, plan in zip(batch, plans):
+                    hit = local.answer(plan, entries)
+                    if hit is None:
+                        todo.append(i)
+                    else:
+                        values[i] = hit
+                        advance()
         finally:
             local.close()  # no connection stays open across the fork below
     work = [items[i] for i in todo]

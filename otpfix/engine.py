@@ -236,13 +236,14 @@ def checking_rules(
 ) -> list[Transform]:
     """The project-aware rules that `process_source` would run on this file (none for a
     file it refuses): files that need project facts before they can be checked."""
-    if not any(r.uses_project() for r in rules):
+    project_rules = [r for r in rules if r.uses_project()]
+    if not project_rules:
         return []
     try:
         check_input(data, options)
     except InputError:
         return []
-    return [r for r in active_rules(rules, path, data, options) if r.uses_project()]
+    return active_rules(project_rules, path, data, options)
 
 
 def wanted_of(path: str, data: bytes, rules: Sequence[Transform]) -> dict[str, tuple[bytes, ...] | None]:
