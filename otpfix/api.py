@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 import sys
 import time
 from dataclasses import dataclass, field, replace
@@ -21,7 +20,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 from . import cache as cache_mod
 from . import globs, registry
-from .engine import checking_rules, collect_facts, process_source, wanted_next, wanted_of
+from .engine import checking_rules, collect_facts, process_source, provided_by, wanted_next, wanted_of
 from .files import Target, atomic_write, check_stat, describe_os_error, discover, read_bytes_stat
 from .transform import Transform
 from .types import FileResult, RunOptions
@@ -140,18 +139,6 @@ class _Keys:
         extra = [f"{rid}={self.project_digests.get(rid, '')}" for rid in sorted(project_rule_ids)]
         return cache_mod.entry_key("check", self.base, path, digest, extra)
 
-    def demand(self, wants: Sequence[tuple[str, "_Wants"]], files: Sequence[tuple[str, str]]) -> str:
-        """Which files the collect rounds collect depends on what the waiting files want
-        and on the content of every file."""
-        h = hashlib.sha256()
-        for path, w in wants:
-            h.update(f"{path}\0{sorted((k, _needles_out(v)) for k, v in w.wants.items())}\0".encode())
-        h.update(b"\1")
-        for path, digest in files:
-            h.update(f"{path}\0{digest}\0".encode("utf-8", "surrogateescape"))
-        return cache_mod.entry_key("demand", self.base, "", h.hexdigest())
-
-
 class _Signatures:
     """Content digests of the run's files, known in the main process: recorded by the
     workers that read them, or looked up in the cache's stat table (a file whose stat is
@@ -200,12 +187,6 @@ class _Signatures:
         self.record((*meta, digest))
         return digest, data
 
-    def of(self, item: Item) -> str:
-        """The digest if known, else "" (a file that could not be read)."""
-        if isinstance(item, Target):
-            return self.known.get(item.fs_path, "")
-        return cache_mod.content_digest(item[1])
-
     def flush(self) -> None:
         if self.store is not None and self.new and not self.options.fix:
             self.store.put_stats(self.new)
@@ -232,12 +213,8 @@ class _Worker:
         project_digests: Mapping[str, str],
         base_key: str | None,
         slim: bool,
-        want: "re.Pattern[bytes] | None" = None,
     ) -> None:
         self.options = options
-        #: In a collect round: the files to collect are those this pattern finds something
-        #: in (None: every file).
-        self.want = want
         self.rules = registry.resolve(options.select, options.ignore, options.rule_options)
         self.has_project_rules = any(r.uses_project() for r in self.rules)
         # The project facts: ready ({rule id: {path: facts}}), or per file as the project
@@ -282,31 +259,32 @@ class _Worker:
     # -- the three passes (see `_execute`) ---------------------------------------------
 
     def first(self, item: Item) -> Outcome:
-        """The FileResult of a file that no project-aware rule will check (parsed once, all
-        its rules run), or, for one that such a rule will check, a `_Wants` (what its facts
-        must come from; it is checked in the last pass)."""
+        """A `_First`: the FileResult of a file that no project-aware rule will check
+        (parsed once, all its rules run), or, for one that such a rule will check, a
+        `_Wants` (what facts it reads; it is checked in the last pass); and the keys its
+        own facts would have (`Transform.provides`)."""
         path, data, error, meta = _load(item, self.options)
         if data is None:
-            return FileResult(path=path, error=error), None, None, None
+            return _First(FileResult(path=path, error=error), {}), None, None, None
         digest, row = self._stored(data, meta)
         key = self.keys.first(path, digest) if self.keys is not None and digest is not None else None
         rules = self._rules_for(item)
+        provides = provided_by(path, data, self.rules, self.options)
         deferred = checking_rules(path, data, rules, self.options)
         if deferred:
             wants = _Wants(wanted_of(path, data, deferred))
-            return (wants, *self._entry(key, lambda: cache_mod.to_json({"w": wants.dump()})), row)
+            text = lambda: cache_mod.to_json({"w": wants.dump(), "p": _keys_out(provides)})  # noqa: E731
+            return (_First(wants, provides), *self._entry(key, text), row)
         result = process_source(path, data, rules, self.options, {})
-        entry = self._entry(key, lambda: cache_mod.to_json(cache_mod.dump_result(result)))
-        return (_slim(result) if self.slim else result), *entry, row
+        text = lambda: cache_mod.to_json({**cache_mod.dump_result(result), "p": _keys_out(provides)})  # noqa: E731
+        return _First(_slim(result) if self.slim else result, provides), *self._entry(key, text), row
 
     def collect(self, item: Item) -> Outcome:
-        """The value is False for a file this round does not want, else (per-rule digests
-        of this file's facts or None, the facts, {rule id: what the facts want next})."""
+        """(per-rule digests of this file's facts or None, the facts, {rule id: what the
+        facts want next})."""
         path, data, _error, meta = _load(item, self.options)
         if data is None:
             return (None, {}, {}), None, None, None
-        if self.want is not None and not self.want.search(data):
-            return False, None, None, None
         digest, row = self._stored(data, meta)
         facts = collect_facts(path, data, self.rules, self.options)
         nexts = wanted_next(facts, self.rules)
@@ -319,7 +297,7 @@ class _Worker:
             return (None, facts, nexts), None, None, row  # facts of this kind are recomputed every run
         # The facts themselves go back (the main process shares them with the checking
         # workers); their text only into the cache.
-        entry = {"d": digests, "f": text, "n": {rid: _needles_out(v) for rid, v in nexts.items()}}
+        entry = {"d": digests, "f": text, "n": _keys_out(nexts)}
         return (digests, facts, nexts), self.keys.facts(path, digest), cache_mod.to_json(entry), row
 
     def process(self, item: Item) -> Outcome:
@@ -339,23 +317,15 @@ class _Worker:
     # -- answers from the cache (main process) ------------------------------------------
 
     def plan(self, method: str, item: Item) -> tuple | None:
-        """How to answer `method` for `item` from the cache: ("value", v) when no lookup
-        is needed, (kind, key, item, digest, bytes or None) for a lookup, None for a miss.
+        """How to answer `method` for `item` from the cache: (kind, key, item, digest,
+        bytes or None) for a lookup, None for a miss.
         A file whose stat matches the cache's record is not read."""
         if self.keys is None or self.signatures is None:
             return None
         path = _path_of(item)
-        data: bytes | None = None
-        if method == "collect" and self.want is not None:
-            _path, data, _error, meta = _load(item, self.options)  # the search needs the bytes
-            if data is None:
-                return None
-            if not self.want.search(data):
-                return ("value", False)
-        digest, read = self.signatures.digest(item)
+        digest, data = self.signatures.digest(item)
         if digest is None:
             return None
-        data = data if data is not None else read
         if method == "collect":
             return ("facts", self.keys.facts(path, digest), item, digest, data)
         if method == "first":
@@ -382,8 +352,12 @@ class _Worker:
             return None
         if kind == "facts":
             return _facts_entry(raw)
-        if kind == "first" and isinstance(raw, dict) and "w" in raw:
-            return _wants_entry(raw)
+        if kind == "first":
+            provides = _keys_in(raw.get("p")) if isinstance(raw, dict) else None
+            if provides is None:
+                return None
+            value = _wants_entry(raw) if "w" in raw else self._hit(item, digest, raw, data)
+            return _First(value, provides) if value is not None else None
         return self._hit(item, digest, raw, data)
 
     def _bytes(self, item: Item, digest: str) -> bytes | None:
@@ -422,14 +396,14 @@ class _Worker:
 
 def _facts_entry(raw: Any) -> tuple[dict[str, str], str, dict] | None:
     if isinstance(raw, dict) and isinstance(raw.get("d"), dict) and isinstance(raw.get("f"), str):
-        nexts = _needles_in(raw.get("n"))
+        nexts = _keys_in(raw.get("n"))
         if nexts is not None:
             return raw["d"], raw["f"], nexts
     return None
 
 
 def _wants_entry(raw: Any) -> "_Wants | None":
-    wants = _needles_in(raw.get("w")) if isinstance(raw, dict) else None
+    wants = _keys_in(raw.get("w")) if isinstance(raw, dict) else None
     return _Wants(wants) if wants is not None else None
 
 
@@ -443,15 +417,26 @@ class _Wants:
         self.wants = dict(wants)
 
     def dump(self) -> dict[str, list[str] | None]:
-        return {rid: _needles_out(v) for rid, v in self.wants.items()}
+        return _keys_out(self.wants)
 
 
-def _needles_out(needles: tuple[bytes, ...] | None) -> list[str] | None:
-    return None if needles is None else [n.decode("latin-1") for n in needles]
+class _First:
+    """What the first pass says of a file: its FileResult or its `_Wants`, and the keys
+    its facts would have ({rule id: keys or None}, `Transform.provides`)."""
+
+    __slots__ = ("value", "provides")
+
+    def __init__(self, value: Any, provides: Mapping[str, tuple[bytes, ...] | None]) -> None:
+        self.value = value
+        self.provides = provides
 
 
-def _needles_in(raw: Any) -> dict[str, tuple[bytes, ...] | None] | None:
-    """The inverse of `_needles_out` over a {rule id: ...} mapping; None if malformed."""
+def _keys_out(keys: Mapping[str, tuple[bytes, ...] | None]) -> dict[str, list[str] | None]:
+    return {rid: None if v is None else [k.decode("latin-1") for k in v] for rid, v in keys.items()}
+
+
+def _keys_in(raw: Any) -> dict[str, tuple[bytes, ...] | None] | None:
+    """The inverse of `_keys_out`; None if malformed."""
     if not isinstance(raw, dict):
         return None
     out: dict[str, tuple[bytes, ...] | None] = {}
@@ -612,7 +597,7 @@ def _phase(
             batch = range(start, min(start + LOOKUP_BATCH, len(items)))
             signatures.prefetch(items[i] for i in batch)
             plans = [local.plan(method, items[i]) for i in batch]
-            entries = store.get_many([p[1] for p in plans if p is not None and p[0] != "value"])
+            entries = store.get_many([p[1] for p in plans if p is not None])
             for i, plan in zip(batch, plans):
                 hit = local.answer(plan, entries)
                 if hit is None:
@@ -657,10 +642,12 @@ def _execute(items: Sequence[Item], options: RunOptions, rules: list[Transform],
     Without project-aware rules: one pass. With them, three steps, each file parsed once
     unless a project-aware rule checks it:
       1. "first": every file; a file no project-aware rule will check is processed right
-         away (its final result); a file one will check says which files its facts must
-         come from (`Transform.wanted`).
-      2. "collect", in rounds: `collect` on the files some checked file wants, then on
-         those the collected facts want next (`Transform.wanted_next`), until nothing new.
+         away (its final result); a file one will check says which facts it reads
+         (`Transform.wanted`); every file says under which keys its own facts would be
+         found (`Transform.provides`, from the bytes).
+      2. "collect", in rounds: `collect` on the files that provide a key some checked file
+         wants, then on those that provide what the collected facts want next
+         (`Transform.wanted_next`), until nothing new.
       3. "process": the files of step 1 that wait for facts, now checked with them.
     """
     base = cache_mod.base_key(rules, options) if options.cache_dir else None
@@ -671,29 +658,30 @@ def _execute(items: Sequence[Item], options: RunOptions, rules: list[Transform],
             args = (options, {}, {}, base, slim)
             return _phase("process", items, options, args, _broken_result, bar.advance, signatures)
         args = (options, {}, {}, base, slim)
-        results: list[Any] = _phase("first", items, options, args, _broken_result, bar.advance, signatures)
+        broken = lambda item: (_First(_broken_result(item)[0], {}), None, None, None)  # noqa: E731
+        firsts: list[_First] = _phase("first", items, options, args, broken, bar.advance, signatures)
+        results: list[Any] = [f.value for f in firsts]
         waiting = [i for i, value in enumerate(results) if isinstance(value, _Wants)]
         if not waiting:
             return results
-        wants = [(_path_of(items[i]), results[i]) for i in waiting]
-        files, digests = _collect_wanted(items, wants, options, base, slim, bar, signatures)
+        files, digests = _collect_wanted(
+            items, [results[i] for i in waiting], [f.provides for f in firsts], options, base, slim, bar, signatures
+        )
+        del firsts
         bar.grow(len(waiting))
         args = (options, files if base is not None else _decode_project(files), digests, base, slim)
         waiting_items = [items[i] for i in waiting]
-        checking = {path: sorted(w.wants) for path, w in wants}
+        checking = {_path_of(items[i]): sorted(results[i].wants) for i in waiting}
         checked = _phase("process", waiting_items, options, args, _broken_result, bar.advance, signatures, checking)
         for i, result in zip(waiting, checked):
             results[i] = result
         return results
 
 
-def _needle_pattern(needles: Iterable[bytes]) -> "re.Pattern[bytes]":
-    return re.compile(b"|".join(re.escape(n) for n in sorted(set(needles))))
-
-
 def _collect_wanted(
     items: Sequence[Item],
-    wants: Sequence[tuple[str, _Wants]],
+    wants: Sequence[_Wants],
+    provides: Sequence[Mapping[str, tuple[bytes, ...] | None]],
     options: RunOptions,
     base: str | None,
     slim: bool,
@@ -701,66 +689,45 @@ def _collect_wanted(
     signatures: _Signatures,
 ) -> tuple[list[tuple[Item, Any]], dict[str, str]]:
     """Step 2 of `_execute`: ([(item, facts or their JSON text)] in file order, for every
-    file collected; {rule id: digest of the facts it sees} when caching).
-
-    The set of files collected is cached too (under a key made of what the waiting files
-    want and the digest of every file): a warm run neither searches nor reads the others."""
+    file collected; {rule id: digest of the facts it sees} when caching). The rounds are
+    set operations on the keys the first pass returned: no file is read to choose."""
     collected: dict[int, tuple[Any, Any]] = {}
     broken = lambda _i: ((None, {}, {}), None, None, None)  # noqa: E731
-    store = signatures.store
-    demand_key = None
-    if base is not None and store is not None:
-        keys = _Keys(base, {})
-        demand_key = keys.demand(wants, [(_path_of(item), signatures.of(item)) for item in items])
-        known = store.get_many([demand_key]).get(demand_key)
-        store.close(retry=True)
-        if isinstance(known, dict) and isinstance(known.get("c"), list):
-            chosen = set(known["c"])
-            indices = [i for i, item in enumerate(items) if _path_of(item) in chosen]
-            bar.grow(len(indices))
-            args = (options, {}, {}, base, slim, None)
-            values = _phase("collect", [items[i] for i in indices], options, args, broken, bar.advance, signatures)
-            for i, value in zip(indices, values):
-                if value is not False:
-                    collected[i] = (value[0], value[1])
-            return _project_files(items, collected, base)
-    every = False
-    new: set[bytes] = set()
-    for _path, w in wants:
-        for needles in w.wants.values():
-            if needles is None:
-                every = True
-            else:
-                new.update(needles)
-    searched: set[bytes] = set()
-    while every or new:
-        todo = [i for i in range(len(items)) if i not in collected]
+    new: dict[str, set[bytes] | None] = {}  # rule id -> keys not searched yet (None: all)
+
+    def want(rid: str, keys: tuple[bytes, ...] | None) -> None:
+        if keys is None:
+            new[rid] = None
+        elif new.get(rid, set()) is not None:
+            new.setdefault(rid, set()).update(k for k in keys if k not in searched.get(rid, ()))
+
+    searched: dict[str, set[bytes]] = {}
+    for w in wants:
+        for rid, keys in w.wants.items():
+            want(rid, keys)
+    while any(v is None or v for v in new.values()):
+        todo = [
+            i
+            for i in range(len(items))
+            if i not in collected
+            and any(
+                rid in provides[i] and (keys is None or provides[i][rid] is None or not keys.isdisjoint(provides[i][rid]))
+                for rid, keys in new.items()
+            )
+        ]
+        for rid, keys in new.items():
+            if keys is not None:
+                searched.setdefault(rid, set()).update(keys)
+        new = {}
         if not todo:
             break
-        # Every file at once (some rule wants any file), else those with a new needle.
-        pattern = None if every else _needle_pattern(new)
-        searched |= new
         bar.grow(len(todo))
-        args = (options, {}, {}, base, slim, pattern)
+        args = (options, {}, {}, base, slim)
         values = _phase("collect", [items[i] for i in todo], options, args, broken, bar.advance, signatures)
-        was_every, every, more = every, False, set()
-        for i, value in zip(todo, values):
-            if value is False:
-                continue
-            file_digests, payload, nexts = value
+        for i, (file_digests, payload, nexts) in zip(todo, values):
             collected[i] = (file_digests, payload)
-            for needles in nexts.values():
-                if needles is None:
-                    every = True
-                else:
-                    more.update(needles)
-        if was_every:
-            break  # every file is collected
-        new = more - searched
-    if demand_key is not None and store is not None and not options.fix:
-        paths = [_path_of(items[i]) for i in sorted(collected)]
-        store.put_many([(demand_key, cache_mod.to_json({"c": paths}))], run_size=len(items))
-        store.close()
+            for rid, keys in nexts.items():
+                want(rid, keys)
     return _project_files(items, collected, base)
 
 
