@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import accumulate
 from typing import Any, Iterator, Mapping
 
 from tree_sitter import Node
@@ -130,15 +131,8 @@ def _code_prefix(data: bytes) -> list[int]:
     """Prefix sums over the file's lines (split at "\\n", as tree-sitter counts rows) of
     "this line is neither blank nor comment-only": element r is the number of such lines
     before row r; the last element is their total."""
-    out = [0]
-    total = 0
-    append = out.append
-    for line in data.split(b"\n"):
-        line = line.strip()
-        if line and line[0] != 35:  # not "#"
-            total += 1
-        append(total)
-    return out
+    flags = [1 if line and line[0] != 35 else 0 for line in map(bytes.strip, data.split(b"\n"))]  # 35: "#"
+    return [0, *accumulate(flags)]
 
 
 def _definitions(root: Node, data: bytes) -> list[Node]:
