@@ -268,7 +268,7 @@ def local_calls(body: Node, skip=None) -> Iterator[tuple[Node, str, int]]:
                 right = inner.child_by_field_name("right")
                 if left is not None and left.type == "identifier" and right is not None and right.type == "integer":
                     yield n, text_of(left), int(text_of(right).replace("_", ""))
-        stack.extend(reversed(n.named_children))
+        stack.extend(reversed(n.children))
 
 
 def clause_body(clause: Node) -> Node | None:

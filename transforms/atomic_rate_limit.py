@@ -208,7 +208,8 @@ class AtomicRateLimit(Transform):
         increment and its rollback, two nodes: a call cannot be its own rollback, its
         amount would have to be its own negation and not 0), each written with its own
         `update_counter` identifier and its `:ets` left side."""
-        return data.count(b"update_counter") >= 2 and b":ets" in data
+        first = data.find(b"update_counter")
+        return first != -1 and data.find(b"update_counter", first + 1) != -1 and b":ets" in data
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         # The `:ets.update_counter` calls of a walk of the tree, in the same order,

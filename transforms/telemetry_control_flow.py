@@ -102,7 +102,7 @@ class TelemetryControlFlow(Transform):
         """Exact pre-filter: besides the needle, a finding needs a `receive` call (its
         target identifier is written `receive`) and a call of SENDS in the handler (every
         one of them ends with an identifier written `send`)."""
-        return b"receive" in data and b"send" in data and super().could_match(data)
+        return super().could_match(data) and b"receive" in data and b"send" in data
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         # The attach calls of the query `(call target: (dot)) @call`, in its order,
