@@ -427,8 +427,9 @@ def _genserver_modules(root: Node, data: bytes) -> list[Node]:
     Exact: `uses_behaviour` reads the first argument of a `use` / `@behaviour` statement
     of the module's own body, whose text is one of the names; the smallest named node
     spanning that occurrence is that argument (or a node of the same range inside it), and
-    the module is the innermost `defmodule` around it. An occurrence whose node is the left
-    side of a dot (`GenServer.call`) cannot be that argument: the dot around it is wider."""
+    the module is the innermost `defmodule` around it. An occurrence whose node is a child
+    of a dot (`GenServer.call`) cannot be that argument: the dot is wider than the word and
+    would lie inside an argument that is not."""
     found: dict[int, Node] = {}
     for name in sorted(GENSERVER):
         for node in nodes_at(root, data, name.encode()):
