@@ -326,3 +326,19 @@ def test_call_args_is_unchanged_for_the_env_calls():
     source = Source(b"def f, do: Mix.env\n")
     (node,) = CallNames({"Mix.env"}).find(source.root, source.data)
     assert call_args(node) == []
+
+
+@pytest.mark.parametrize(
+    "callback, reported",
+    [
+        ("def init(_), do: {:ok, Process.sleep(1)}", True),
+        ("def handle_continue(_c, s), do: {:noreply, Process.sleep(1) || s}", True),
+        ("def handle_info(_m, s), do: {:noreply, Process.sleep(1) || s}", True),
+        ("def start(_), do: Process.sleep(1)", False),  # no callback: filtered before parsing
+    ],
+)
+def test_blocking_callback_pre_filter_keeps_every_callback(callback, reported):
+    data = f"defmodule Only do\n  use GenServer\n  {callback}\nend\n".encode()
+    run = api.run_sources({"lib/only.ex": data}, RunOptions(select=("blocking-callback",)))
+    assert bool([f for r in run.results for f in r.findings]) is reported
+    assert blocking_callback.BlockingCallback().could_match(data) is reported

@@ -185,6 +185,12 @@ class BlockingCallback(Transform):
         # the calls with an :infinity timeout.
         self._site_names = CallNames(self._exact | SELF_CALLS | self._infinity | {"receive"}, self._prefixes)
 
+    def could_match(self, data: bytes) -> bool:  # type: ignore[override]
+        """Exact pre-filter: besides a needle, the file must define a callback: every
+        finding is on a path from a clause named in CALLBACKS (its head's identifier is
+        written `init` or `handle_...`)."""
+        return super().could_match(data) and (b"handle_" in data or b"init" in data)
+
     def check(self, ctx: Context) -> Iterator[Finding]:
         for module in _genserver_modules(ctx.root, ctx.data):
             yield from self._check_module(ctx, module)
