@@ -8,6 +8,7 @@ from otpfix.syntax import call_args, call_name, text_of
 from otpfix.transform import Context, Transform
 from otpfix.types import Finding
 
+from ._needles import nodes_at, occurrences, walk_order
 from ._otp import call_arity, is_piped_into
 
 CALLS = frozenset({"Process.put", "Process.get", "Process.delete"})
@@ -62,7 +63,7 @@ class ProcessDict(Transform):
     needles = (b"Process.put", b"Process.get", b"Process.delete")
 
     def check(self, ctx: Context) -> Iterator[Finding]:
-        for node in ctx.captures("(call target: (dot)) @call", "call"):
+        for node in _process_calls(ctx):
             name = call_name(node)
             if name not in CALLS:
                 continue
@@ -71,6 +72,22 @@ class ProcessDict(Transform):
                 continue
             label = f"{name}/{call_arity(node)}"
             yield ctx.finding(node, _MESSAGES[name].format(call=label))
+
+
+def _process_calls(ctx: Context) -> list:
+    """The calls of `(call target: (dot)) @call` whose dot's left side has the text
+    `Process` (every call in CALLS is one), found from the bytes instead of a query over
+    the whole tree; in the order of `Source.captures`."""
+    out = []
+    for pos in occurrences(ctx.data, b"Process"):
+        for left in nodes_at(ctx.root, pos, pos + len(b"Process")):
+            dot = left.parent
+            if dot is None or dot.type != "dot" or dot.child_by_field_name("left") != left:
+                continue
+            call = dot.parent
+            if call is not None and call.type == "call" and call.child_by_field_name("target") == dot:
+                out.append(call)
+    return walk_order(out)
 
 
 def _reserved_key(node) -> bool:
