@@ -8,10 +8,16 @@ from otpfix.syntax import call_args, call_name, text_of
 from otpfix.transform import Context, Transform
 from otpfix.types import Finding
 
-from ._needles import nodes_at, occurrences, walk_order
+from ._needles import nodes_at, occurrences, walk_order, word
 from ._otp import call_arity, is_piped_into
 
 CALLS = frozenset({"Process.put", "Process.get", "Process.delete"})
+
+# Exact pre-filter (see _needles.word): a call in CALLS is a dot whose left side is exactly
+# `Process` and whose right side is exactly `put`, `get` or `delete`. Blanks, a newline or
+# a comment may stand between them (`Process .put(...)`, `Process.\n  get(...)` compile),
+# so the bytes `Process.put` need not occur.
+_NAMES = word("put", "get", "delete")
 
 
 class ProcessDict(Transform):
@@ -60,7 +66,10 @@ class ProcessDict(Transform):
     summary = "Process.put/get/delete: hidden state in the process dictionary"
     fixable = False
     skip_tests = True
-    needles = (b"Process.put", b"Process.get", b"Process.delete")
+    needles = (b"Process",)
+
+    def could_match(self, data: bytes) -> bool:
+        return b"Process" in data and _NAMES.search(data) is not None
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         for node in _process_calls(ctx):
