@@ -190,7 +190,11 @@ class DemonitorOnRemove(Transform):
         if not maps:
             return
         # Removals first (pure), so that the call graph is only built where one exists.
-        removals_of = [(clause, list(_removals(clause, maps, index))) for clause in clauses]
+        holding = index.holding(index.removes)
+        removals_of = [
+            (clause, list(_removals(clause, maps, index)) if clause.id in holding else [])
+            for clause in clauses
+        ]
         if not any(removals for _clause, removals in removals_of):
             return
         graph = ModuleGraph(module)
@@ -298,6 +302,14 @@ class _Index:
     def under(self, nodes: list[Node], scope: Node) -> list[Node]:
         return [n for n in nodes if scope.id in self._ancestry(n)]
 
+    def holding(self, nodes: list[Node]) -> set[int]:
+        """Ids of every node that has one of `nodes` under it (or is one): `under(nodes,
+        x)` is empty for any `x` whose id is not in it."""
+        out: set[int] = set()
+        for n in nodes:
+            out.update(self._ancestry(n))
+        return out
+
     def _ancestry(self, node: Node) -> frozenset[int]:
         """Ids of `node` and its ancestors."""
         key = (node.id, node.start_byte)
@@ -315,7 +327,10 @@ def _monitor_maps(clauses: list[Node], index: _Index) -> dict[tuple, MonitorMap]
     """Every state map the module writes monitor refs into."""
     maps: dict[tuple, MonitorMap] = {}
     other_writes: list[tuple[tuple, Node]] = []
+    holding = index.holding(index.puts)
     for clause in clauses:
+        if clause.id not in holding:
+            continue  # no write under it: the loop below would do nothing
         body = def_body(clause)
         if body is None:
             continue
