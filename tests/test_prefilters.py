@@ -171,3 +171,21 @@ def test_mutated_inputs(pick: int, edits: list) -> None:
         rule = make(rule_id, options)
         if not rule.could_match(data):
             assert unfiltered(rule, data) == [], (rule_id, data.decode())
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(st.lists(st.sampled_from([b"spawn", b"_link", b"send", b"s", b"_", b"1", b"@", b" ", b"(", b"\n"]), max_size=8))
+def test_words_match_their_definition(parts: list) -> None:
+    """`word`/`atom` find a name exactly where the regex of the definition does."""
+    import re
+
+    from otpfix.transforms._needles import atom, word
+
+    data = b"".join(parts)
+    cases = [
+        (word("spawn", "spawn_link"), rb"(?:spawn_link|spawn)(?![0-9A-Za-z_])"),
+        (word("send"), rb"send(?![0-9A-Za-z_])"),
+        (atom("s"), rb"s(?![0-9A-Za-z_@])"),
+    ]
+    for words, regex in cases:
+        assert words.found(data) == (re.search(regex, data) is not None), data

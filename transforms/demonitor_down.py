@@ -96,7 +96,7 @@ class DemonitorDown(Transform):
     """
 
     def could_match(self, data: bytes) -> bool:
-        return _DOWN.search(data) is not None and _HANDLE_INFO.search(data) is not None
+        return _DOWN.found(data) and _HANDLE_INFO.found(data)
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         for clause in _query_defs(ctx):

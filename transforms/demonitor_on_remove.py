@@ -160,11 +160,11 @@ class DemonitorOnRemove(Transform):
 
     def could_match(self, data: bytes) -> bool:
         return (
-            b"Map" in data
+            _MONITOR.found(data)
+            and b"Map" in data
             and (b"Process" in data or b":erlang" in data)
-            and _MONITOR.search(data) is not None
-            and _PUT.search(data) is not None
-            and _REMOVE.search(data) is not None
+            and _PUT.found(data)
+            and _REMOVE.found(data)
         )
 
     def check(self, ctx: Context) -> Iterator[Finding]:

@@ -73,7 +73,7 @@ class DiscardedMonitor(Transform):
     needles = (b"monitor",)
 
     def could_match(self, data: bytes) -> bool:
-        return (b"Process" in data or b":erlang" in data) and _MONITOR.search(data) is not None
+        return _MONITOR.found(data) and (b"Process" in data or b":erlang" in data)
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         receives: list[Node] | None = None

@@ -69,7 +69,7 @@ class ProcessDict(Transform):
     needles = (b"Process",)
 
     def could_match(self, data: bytes) -> bool:
-        return b"Process" in data and _NAMES.search(data) is not None
+        return b"Process" in data and _NAMES.found(data)
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         for node in _process_calls(ctx):

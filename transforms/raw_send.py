@@ -132,9 +132,9 @@ class RawSend(Transform):
             raise ValueError(f"rule {self.id}: option 'strict' must be true or false")
 
     def could_match(self, data: bytes) -> bool:
-        if _SEND.search(data) is None:
+        if not _SEND.found(data):
             return False
-        return self.options["strict"] or _CALL_OR_RECEIVE.search(data) is not None
+        return self.options["strict"] or _CALL_OR_RECEIVE.found(data)
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         strict = self.options["strict"]

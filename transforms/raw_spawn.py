@@ -104,7 +104,7 @@ class RawSpawn(Transform):
             )
 
     def could_match(self, data: bytes) -> bool:
-        return _SPAWN.search(data) is not None
+        return _SPAWN.found(data)
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         supervisor = self.options["supervisor"]

@@ -83,7 +83,7 @@ class UnusedIgnore(Transform):
     after_suppression = True
 
     def could_match(self, data: bytes) -> bool:
-        return _MARKER.search(data) is not None
+        return b"otpfix:ignore" in data and _MARKER.search(data) is not None
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         sup = ctx.suppressions
