@@ -4,8 +4,9 @@ Private module (leading underscore): the registry does not load rules from it.
 
 Two tools, both exact (they never lose a node the rules' own tests would accept):
 
-- `word(...)`: a regex over a file's bytes that finds a name only where it can be a whole
-  tree-sitter-elixir identifier (or atom) token. The grammar's identifier is
+- `word(...)` / `atom(...)`: `found(data)` tells whether a name occurs in a file's bytes
+  where it can be a whole tree-sitter-elixir identifier (or atom) token, i.e. not
+  followed by `[0-9A-Za-z_]` (atoms: or `@`). The grammar's identifier is
   `[_\\p{Ll}...][\\p{ID_Continue}]*[?!]?` and atoms are `:` + `[\\p{ID_Start}_]
   [\\p{ID_Continue}@]*[?!]?`; tree-sitter lexes the longest match, so a token whose text
   is exactly `send` is never followed by an ASCII letter, digit or `_` (they are all
@@ -24,7 +25,6 @@ Two tools, both exact (they never lose a node the rules' own tests would accept)
 
 from __future__ import annotations
 
-import re
 from typing import Iterable
 
 from tree_sitter import Node
