@@ -1012,17 +1012,206 @@ def merge_project(project: Mapping[str, Any]) -> dict[str, dict[str, dict[str, A
     merged: dict[str, dict[str, dict[str, Any]]] = {}
     for path in sorted(project):
         for module, funs in (project[path] or {}).items():
-            target = merged.setdefault(module, {})
-            for fun, facts in funs.items():
-                if fun not in target:
-                    target[fun] = facts
-                else:
-                    union = {k: (dict(v) if isinstance(v, dict) else list(v)) for k, v in target[fun].items()}
-                    for k, v in facts.items():
-                        if isinstance(v, dict):
-                            for kk, vv in v.items():
-                                union[k].setdefault(kk, vv)
-                        else:
-                            union[k] += [x for x in v if x not in union[k]]
-                    target[fun] = union
+            _merge_funs(merged.setdefault(module, {}), funs)
     return merged
+
+
+# -- demand-driven project facts ----------------------------------------------------------------
+#
+# The only place the analysis reads project facts is `Analyzer._project_call`:
+# `self.project.get(module, {})` (is `fun` defined there?), then, for a function the project
+# defines, its facts, which lead to `locals` of the same module and to `remote` targets in
+# other modules. Which (module, fun) pairs are looked up first depends only on the file under
+# check, never on the facts (a hit or a miss changes the summary, not which calls are
+# visited), so running the analysis once with a recorder in place of the project gives every
+# first lookup; the lookups reached by following facts are what `next_segments` covers.
+
+
+class _Probe:
+    """What a recorded module lookup returns: an empty container noting what was asked."""
+
+    __slots__ = ("funs",)
+
+    def __init__(self, funs: set[str]) -> None:
+        self.funs = funs
+
+    def __contains__(self, fun: object) -> bool:
+        self.funs.add(fun)  # type: ignore[arg-type]
+        return False
+
+
+class LookupRecorder:
+    """Stands in for the merged project in an Analyzer: defines nothing, and records which
+    functions of which modules were looked up ({module: {fun}})."""
+
+    def __init__(self) -> None:
+        self.lookups: dict[str, set[str]] = {}
+
+    def get(self, module: str, default: Any = None) -> Any:
+        return _Probe(self.lookups.setdefault(module, set()))
+
+
+class ProjectView:
+    """The merged project of `merge_project`, merged one module at a time when the analysis
+    first asks for it (same content, in the same order, for every module asked)."""
+
+    def __init__(self, project: Mapping[str, Any]) -> None:
+        self._project = project
+        self._paths: list[str] | None = None
+        self._merged: dict[str, dict[str, dict[str, Any]] | None] = {}
+
+    def get(self, module: str, default: Any = None) -> Any:
+        if module not in self._merged:
+            self._merged[module] = self._merge(module)
+        found = self._merged[module]
+        return default if found is None else found
+
+    def __getitem__(self, module: str) -> dict[str, dict[str, Any]]:
+        found = self.get(module)
+        if found is None:
+            raise KeyError(module)
+        return found
+
+    def _merge(self, module: str) -> dict[str, dict[str, Any]] | None:
+        if self._paths is None:
+            self._paths = sorted(self._project)
+        target: dict[str, dict[str, Any]] | None = None
+        for path in self._paths:
+            funs = (self._project[path] or {}).get(module)
+            if funs is None:
+                continue
+            if target is None:
+                target = {}
+            _merge_funs(target, funs)
+        return target
+
+
+def _merge_funs(target: dict[str, dict[str, Any]], funs: Mapping[str, Any]) -> None:
+    for fun, facts in funs.items():
+        if fun not in target:
+            target[fun] = facts
+        else:
+            union = {k: (dict(v) if isinstance(v, dict) else list(v)) for k, v in target[fun].items()}
+            for k, v in facts.items():
+                if isinstance(v, dict):
+                    for kk, vv in v.items():
+                        union[k].setdefault(kk, vv)
+                else:
+                    union[k] += [x for x in v if x not in union[k]]
+            target[fun] = union
+
+
+def want_of(module: str, fun: str) -> bytes | None:
+    """Bytes every file whose facts define `module.fun` contains: the last segment of the
+    module's name (a file defining `A.B.C` contains `C` in a `defmodule`). None when no
+    file's facts can (project modules are named by aliases, so an Erlang module `:foo` is
+    never one). The function's name would qualify too, but short common names (`get`,
+    `run`) would want more files."""
+    if module.startswith(":"):
+        return None
+    return module.rpartition(".")[2].encode("utf-8")
+
+
+def lookup_segments(lookups: Iterable[Mapping[str, Iterable[str]]]) -> list[bytes]:
+    """`wanted` of a file from the lookups its analyses made ({module: {fun}})."""
+    out: dict[bytes, None] = {}
+    for rec in lookups:
+        for module, funs in rec.items():
+            for fun in sorted(funs):
+                want = want_of(module, fun)
+                if want is not None:
+                    out.setdefault(want, None)
+    return list(out)
+
+
+def next_segments(facts: Mapping[str, Mapping[str, Mapping[str, Any]]] | None) -> list[bytes]:
+    """`wanted_next` of a file's facts: every function `_project_call` can go on to from
+    them (`remote` targets, and `locals` of the same module, which another file may
+    define too)."""
+    out: dict[bytes, None] = {}
+    for module, funs in (facts or {}).items():
+        for f in funs.values():
+            for target in f["remote"].values():
+                t_mod, _, t_fun = target.rpartition(".")
+                want = want_of(t_mod, t_fun)
+                if want is not None:
+                    out.setdefault(want, None)
+            for local in f["locals"]:
+                want = want_of(module, local)
+                if want is not None:
+                    out.setdefault(want, None)
+    return list(out)
+
+
+def memo_of(source: Any) -> dict:
+    """Per-parsed-file memo shared by `wanted` and `check` (the engine hands both the same
+    Source; a fixed file is a new Source, so nothing stale is reused)."""
+    return source.__dict__.setdefault("_otpfix_protected_memo", {})
+
+
+def option_key(raisers: Mapping[str, Iterable[str]], exits: Iterable[str] = ()) -> tuple:
+    return (tuple(sorted((k, tuple(v)) for k, v in raisers.items())), tuple(exits))
+
+
+def recorded(
+    source: Any,
+    key: tuple,
+    work: list[tuple[ModuleInfo, list[Node]]],
+    raisers: Mapping[str, Iterable[str]],
+    exits: Iterable[str] = (),
+) -> list[tuple[Summary, dict[str, set[str]]]]:
+    """For each (module info, protected body): its summary without project facts and the
+    project lookups it made (memoised on the source)."""
+    memo = memo_of(source)
+    if key not in memo:
+        out = []
+        for info, body in work:
+            rec = LookupRecorder()
+            summary = Analyzer(info, raisers, exits, rec).summarize(body)  # type: ignore[arg-type]
+            out.append((summary, rec.lookups))
+        memo[key] = out
+    return memo[key]
+
+
+def summaries(
+    source: Any,
+    key: tuple,
+    work: list[tuple[ModuleInfo, list[Node]]],
+    raisers: Mapping[str, Iterable[str]],
+    exits: Iterable[str],
+    project: Mapping[str, Any],
+) -> list[Summary]:
+    """The summary of each (module info, protected body) with the project's facts: the
+    recorded one when the project defines none of the functions it looked up (then every
+    lookup misses, exactly as with no facts), else computed again with the facts."""
+    view: ProjectView | None = None
+    out = []
+    for (info, body), (summary, lookups) in zip(work, recorded(source, key, work, raisers, exits)):
+        if lookups:
+            if view is None:
+                view = ProjectView(project)
+            if any(fun in view.get(module, {}) for module, funs in lookups.items() for fun in funs):
+                summary = Analyzer(info, raisers, exits, view).summarize(body)  # type: ignore[arg-type]
+        out.append(summary)
+    return out
+
+
+def clause_blocks(source: Any, block_type: str, keyword: bytes) -> list[Node]:
+    """The `rescue_block`s (or `catch_block`s) of a file in document order, found from the
+    keyword's occurrences (every such block starts with its keyword token) instead of a
+    query over the whole tree; a tree with syntax errors uses the query."""
+    root = source.root
+    if root.has_error:
+        return source.captures(f"({block_type}) @b", "b")
+    data = source.data
+    kw = keyword.decode()
+    out = []
+    i = data.find(keyword)
+    while i != -1:
+        n = root.descendant_for_byte_range(i, i + len(keyword))
+        if n is not None and n.type == kw and n.start_byte == i:
+            parent = n.parent
+            if parent is not None and parent.type == block_type and parent.start_byte == i:
+                out.append(parent)
+        i = data.find(keyword, i + 1)
+    return out
