@@ -13,6 +13,7 @@ from typing import Any, Iterable, Mapping
 from tree_sitter import Node, QueryCursor
 
 from otpfix.syntax import (
+    arguments_node,
     effective_args,
     is_piped_into,
     compile_query,
@@ -167,6 +168,25 @@ _DIRECT_QUERY = """
 """
 
 _TELEMETRY_QUERY = '(call target: (dot left: (atom) @m (#eq? @m ":telemetry"))) @c'
+
+
+def _target_name(target: Node | None) -> str | None:
+    """`call_name` of a call, given its target node."""
+    if target is None:
+        return None
+    kind = target.type
+    if kind == "identifier":
+        return text_of(target)
+    if kind == "dot":
+        left = target.child_by_field_name("left")
+        if left is None:
+            return None
+        right = target.child_by_field_name("right")
+        if right is None:
+            return text_of(left) + "."
+        if left.type in ("alias", "atom", "identifier"):
+            return f"{text_of(left)}.{text_of(right)}"
+    return None
 
 
 def _telemetry_calls(node: Node) -> list[Node]:
@@ -532,7 +552,15 @@ class Analyzer:
                 if any(a <= start and end <= b for a, b in skipped):
                     continue
             if kind == "call":
-                name = call_name(n)
+                target = n.child_by_field_name("target")
+                if target is not None and target.type == "identifier":
+                    name = text_of(target)
+                    if name not in ("quote", "try", "raise", "reraise"):
+                        # (not quote, not try, not a re-raise: what `_call` would do)
+                        self._identifier_call(n, s, name)
+                        continue
+                else:
+                    name = _target_name(target)
                 if name == "quote":
                     skipped.append((start, end))  # quoted code does not run here
                     continue
@@ -544,7 +572,7 @@ class Analyzer:
                     self._try(n, s)
                     continue
                 if not _reraises_inner(n, root, name):
-                    self._call(n, s)
+                    self._call(n, s, target)
             elif kind == "match" or kind == "div":
                 self._operator(n, root, s)
             elif kind == "fn":
@@ -578,42 +606,48 @@ class Analyzer:
             if not (parent is not None and parent.type == "unary_operator" and operator(parent) == "&"):
                 s.raises.setdefault("ArithmeticError", "`/`")
 
-    def _call(self, n: Node, s: Summary) -> None:
-        target = n.child_by_field_name("target")
+    def _call(self, n: Node, s: Summary, target: Node | None = None) -> None:
         if target is None:
-            return
-        has_args = any(c.type == "arguments" for c in n.children)
-        arity = _arity(n)
+            target = n.child_by_field_name("target")
+            if target is None:
+                return
+        # The arity is computed only where it is used (a local call to a def needs none).
         if target.type == "dot":
             left = target.child_by_field_name("left")
             right = target.child_by_field_name("right")
             if left is None:
                 return
+            left_text = text_of(left)
             if right is None:  # fun.(x)
-                s.foreign.setdefault(f"{text_of(left)}.()", None)
+                s.foreign.setdefault(f"{left_text}.()", None)
                 return
-            if left.type == "identifier" and text_of(left) == "__MODULE__":
-                self._local(text_of(right), arity, s)
+            left_type = left.type
+            if left_type == "identifier" and left_text == "__MODULE__":
+                self._local(text_of(right), n, s)
                 return
-            if left.type not in ("alias", "atom"):
-                if has_args:  # mod.fun(x): a module chosen by the caller
-                    s.foreign.setdefault(f"{text_of(left)}.{text_of(right)}()", None)
+            if left_type not in ("alias", "atom"):
+                if arguments_node(n) is not None:  # mod.fun(x): a module chosen by the caller
+                    s.foreign.setdefault(f"{left_text}.{text_of(right)}()", None)
                 else:  # map.field
                     s.raises.setdefault("KeyError", f"{text_of(n)}")
                 return
-            module = _expand(text_of(left), self.info)
+            module = _expand(left_text, self.info)
             fun = text_of(right)
             full = f"{module}.{fun}"
             if self.info.name and module == self.info.name:
-                self._local(fun, arity, s)
+                self._local(fun, n, s)
                 return
+            arity = _arity(n)
             self._remote(full, module, fun, arity, f"{full}/{arity}", n, s)
             return
         if target.type != "identifier":
             return
-        name = text_of(target)
+        self._identifier_call(n, s, text_of(target))
+
+    def _identifier_call(self, n: Node, s: Summary, name: str) -> None:
+        """A call whose target is the identifier `name` (local, Kernel, special form)."""
         if name in self.info.defs:
-            self._local(name, arity, s)
+            s.locals.setdefault(name, None)
             return
         if name == "raise":
             self._raise(n, s)
@@ -621,20 +655,21 @@ class Analyzer:
         if name in ("case", "cond", "with"):
             self._clause_error(name, n, s)
         if name == "reraise":
-            s.unknown.setdefault(f"reraise/{arity}", "")
+            s.unknown.setdefault(f"reraise/{_arity(n)}", "")
             return
         if name == "throw":
             s.throws.setdefault("throw/1", None)
             return
         if name == "apply":
-            s.foreign.setdefault(f"apply/{arity}", None)
+            s.foreign.setdefault(f"apply/{_arity(n)}", None)
             return
         if name == "inspect" and _unsafe_inspect(n):
-            s.foreign.setdefault(f"inspect/{arity}", None)
+            s.foreign.setdefault(f"inspect/{_arity(n)}", None)
             return
         if name in self.info.macros:
-            s.unknown.setdefault(f"{name}/{arity}", "a macro of this module")
+            s.unknown.setdefault(f"{name}/{_arity(n)}", "a macro of this module")
             return
+        arity = _arity(n)
         self._remote(f"Kernel.{name}", "Kernel", name, arity, f"{name}/{arity}", n, s, kernel=True)
 
     def _clause_error(self, name: str, n: Node, s: Summary) -> None:
@@ -665,10 +700,15 @@ class Analyzer:
         else:
             s.unknown.setdefault(f"raise/{len(args)}", "raises a value chosen at runtime")
 
-    def _local(self, name: str, arity: int | None, s: Summary) -> None:
+    def _local(self, name: str, arity: int | None | Node, s: Summary) -> None:
+        """A call of the module's own `name`; `arity` may be the call node (its arity is
+        then computed only if a label needs it)."""
         if name in self.info.defs:
             s.locals.setdefault(name, None)
-        elif name in self.info.macros:
+            return
+        if isinstance(arity, Node):
+            arity = _arity(arity)
+        if name in self.info.macros:
             s.unknown.setdefault(f"{name}/{arity if arity is not None else '?'}", "a macro of this module")
         else:
             s.unknown.setdefault(f"{name}/{arity if arity is not None else '?'}", "")
@@ -785,19 +825,20 @@ def _pattern_can_fail(pats: list[Node] | None) -> bool:
 
 def _clauses_can_fail(defs: list[Node]) -> bool:
     """Some arity of the function has no clause that matches every argument."""
-    by_arity: dict[int, list[Node]] = {}
+    by_arity: dict[int, list[bool]] = {}
     for d in defs:
-        by_arity.setdefault(len(def_params(d)), []).append(d)
-    return any(all(_head_can_fail(d) for d in group) for group in by_arity.values())
+        head = def_head(d)
+        params = call_args(head[1]) if head is not None and head[1] is not None and head[1].type == "call" else []
+        by_arity.setdefault(len(params), []).append(_head_can_fail(head, params))
+    return any(all(group) for group in by_arity.values())
 
 
-def _head_can_fail(d: Node) -> bool:
-    head = def_head(d)
+def _head_can_fail(head: tuple | None, params: list[Node]) -> bool:
+    """A clause (its `def_head` and `def_params`) that does not match every argument."""
     if head is None:
         return True
     if head[2] is not None:
         return True
-    params = def_params(d)
     for p in params:
         if p.type == "binary_operator" and operator(p) == "\\\\":
             p = p.child_by_field_name("left")
@@ -828,20 +869,29 @@ def _expand(module: str, info: ModuleInfo) -> str:
 
 
 def _arity(call: Node) -> int:
+    """The arity of a call: `&f/2` gives 2; a call piped into counts its piped argument
+    (as `len(effective_args(call))`)."""
     parent = call.parent
-    if (
-        parent is not None
-        and parent.type == "binary_operator"
-        and operator(parent) == "/"
-        and parent.child_by_field_name("left") == call
-        and parent.parent is not None
-        and parent.parent.type == "unary_operator"
-        and operator(parent.parent) == "&"
-    ):
-        right = parent.child_by_field_name("right")
-        if right is not None and right.type == "integer":
-            return int(text_of(right))
-    return len(effective_args(call))
+    piped = 0
+    if parent is not None and parent.type == "binary_operator":
+        op = operator(parent)
+        if op == "/":
+            if (
+                parent.child_by_field_name("left") == call
+                and parent.parent is not None
+                and parent.parent.type == "unary_operator"
+                and operator(parent.parent) == "&"
+            ):
+                right = parent.child_by_field_name("right")
+                if right is not None and right.type == "integer":
+                    return int(text_of(right))
+        elif op == "|>":
+            if parent.child_by_field_name("right") == call and parent.child_by_field_name("left") is not None:
+                piped = 1
+    args = arguments_node(call)
+    if args is None:
+        return piped
+    return piped + sum(1 for c in args.named_children if c.type != "comment")
 
 
 def _piped(call: Node) -> bool:
@@ -984,17 +1034,37 @@ def shared_module_facts(
     key = (tuple(sorted((k, tuple(v)) for k, v in raisers.items())), tuple(exits))
     memo = source.__dict__.setdefault("_otpfix_protected_facts", {})
     if key not in memo:
-        memo[key] = collect_module_facts(source.root, raisers, exits)
+        memo[key] = collect_module_facts(source.root, raisers, exits, source.data)
     return memo[key]
 
 
+def defmodule_calls(root: Node, data: bytes | None = None) -> list[Node]:
+    """The `defmodule` calls under `root` in document order. Given the file's bytes, found
+    from the occurrences of `defmodule` (the identifier leaf at each, when it is a call's
+    target) instead of a query over the whole tree; a tree with syntax errors uses the
+    query."""
+    if data is None or root.has_error:
+        cursor = QueryCursor(compile_query(_DEFMODULE_QUERY))
+        return sorted(cursor.captures(root).get("m", []), key=lambda n: n.start_byte)
+    out = []
+    i = data.find(b"defmodule")
+    while i != -1:
+        n = root.descendant_for_byte_range(i, i + 9)
+        if n is not None and n.type == "identifier" and n.start_byte == i and n.end_byte == i + 9:
+            call = n.parent
+            if call is not None and call.type == "call" and call.child_by_field_name("target") == n:
+                out.append(call)
+        i = data.find(b"defmodule", i + 9)
+    return out
+
+
 def collect_module_facts(
-    root: Node, raisers: Mapping[str, Iterable[str]], exits: Iterable[str] = ()
+    root: Node, raisers: Mapping[str, Iterable[str]], exits: Iterable[str] = (), data: bytes | None = None
 ) -> dict[str, dict[str, dict[str, Any]]]:
-    """{full module name: {function: facts}} for every module defined in a file."""
+    """{full module name: {function: facts}} for every module defined in a file (`data`:
+    the file's bytes, when `root` is its root, to find the modules faster)."""
     out: dict[str, dict[str, dict[str, Any]]] = {}
-    cursor = QueryCursor(compile_query(_DEFMODULE_QUERY))
-    modules = sorted(cursor.captures(root).get("m", []), key=lambda n: n.start_byte)
+    modules = defmodule_calls(root, data)
     for node in modules:
         if in_quote(node):
             continue
