@@ -1251,12 +1251,17 @@ def summaries(
     exits: Iterable[str],
     project: Mapping[str, Any],
 ) -> list[Summary]:
-    """The summary of each (module info, protected body) with the project's facts: the
-    recorded one when the project defines none of the functions it looked up (then every
-    lookup misses, exactly as with no facts), else computed again with the facts."""
-    view: ProjectView | None = None
+    """The summary of each (module info, protected body) with the project's facts. When
+    `wanted` recorded the summaries on this same parse, the recorded one is reused where
+    the project defines none of the functions it looked up (every lookup then misses,
+    exactly as with no facts); the others are computed again with the facts."""
+    memo = memo_of(source)
+    if key not in memo:  # `wanted` did not run on this parse: analyse with the facts once
+        view = ProjectView(project)
+        return [Analyzer(info, raisers, exits, view).summarize(body) for info, body in work]  # type: ignore[arg-type]
+    view = None
     out = []
-    for (info, body), (summary, lookups) in zip(work, recorded(source, key, work, raisers, exits)):
+    for (info, body), (summary, lookups) in zip(work, memo[key]):
         if lookups:
             if view is None:
                 view = ProjectView(project)
