@@ -559,6 +559,23 @@ class Analyzer:
                         # (not quote, not try, not a re-raise: what `_call` would do)
                         self._identifier_call(n, s, name)
                         continue
+                elif target is not None and target.type == "dot":
+                    left = target.child_by_field_name("left")
+                    if left is None:
+                        continue  # (what `_call` would do: nothing)
+                    right = target.child_by_field_name("right")
+                    left_text = text_of(left)
+                    right_text = text_of(right) if right is not None else None
+                    # Never "quote" or "try"; only ":erlang.raise" may re-raise.
+                    if (
+                        right_text == "raise"
+                        and left.type == "atom"
+                        and left_text == ":erlang"
+                        and _reraises_inner(n, root, ":erlang.raise")
+                    ):
+                        continue
+                    self._dot_call(n, s, left, right, left_text, right_text)
+                    continue
                 else:
                     name = _target_name(target)
                 if name == "quote":
@@ -617,32 +634,37 @@ class Analyzer:
             right = target.child_by_field_name("right")
             if left is None:
                 return
-            left_text = text_of(left)
-            if right is None:  # fun.(x)
-                s.foreign.setdefault(f"{left_text}.()", None)
-                return
-            left_type = left.type
-            if left_type == "identifier" and left_text == "__MODULE__":
-                self._local(text_of(right), n, s)
-                return
-            if left_type not in ("alias", "atom"):
-                if arguments_node(n) is not None:  # mod.fun(x): a module chosen by the caller
-                    s.foreign.setdefault(f"{left_text}.{text_of(right)}()", None)
-                else:  # map.field
-                    s.raises.setdefault("KeyError", f"{text_of(n)}")
-                return
-            module = _expand(left_text, self.info)
-            fun = text_of(right)
-            full = f"{module}.{fun}"
-            if self.info.name and module == self.info.name:
-                self._local(fun, n, s)
-                return
-            arity = _arity(n)
-            self._remote(full, module, fun, arity, f"{full}/{arity}", n, s)
+            self._dot_call(n, s, left, right, text_of(left), text_of(right) if right is not None else None)
             return
         if target.type != "identifier":
             return
         self._identifier_call(n, s, text_of(target))
+
+    def _dot_call(
+        self, n: Node, s: Summary, left: Node, right: Node | None, left_text: str, right_text: str | None
+    ) -> None:
+        """A call whose target is `left.right` (`right` None: `fun.(x)`), texts given."""
+        if right is None:  # fun.(x)
+            s.foreign.setdefault(f"{left_text}.()", None)
+            return
+        left_type = left.type
+        if left_type == "identifier" and left_text == "__MODULE__":
+            self._local(right_text, n, s)
+            return
+        if left_type not in ("alias", "atom"):
+            if arguments_node(n) is not None:  # mod.fun(x): a module chosen by the caller
+                s.foreign.setdefault(f"{left_text}.{right_text}()", None)
+            else:  # map.field
+                s.raises.setdefault("KeyError", f"{text_of(n)}")
+            return
+        module = _expand(left_text, self.info)
+        fun = right_text
+        full = f"{module}.{fun}"
+        if self.info.name and module == self.info.name:
+            self._local(fun, n, s)
+            return
+        arity = _arity(n)
+        self._remote(full, module, fun, arity, f"{full}/{arity}", n, s)
 
     def _identifier_call(self, n: Node, s: Summary, name: str) -> None:
         """A call whose target is the identifier `name` (local, Kernel, special form)."""
