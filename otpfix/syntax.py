@@ -400,3 +400,10 @@ def defined_module_keys(data: bytes) -> list[bytes] | None:
             return None
         keys.setdefault(last.group(0), None)
     return list(keys)
+
+
+def module_key(name: str) -> bytes | None:
+    """The key of module `name` ("A.B.C", as a rule names it from alias text) among
+    `defined_module_keys`: its last segment; None when it has none (then want every file)."""
+    last = _LAST_SEGMENT.search(name.rstrip().encode("utf-8"))
+    return last.group(0) if last is not None else None

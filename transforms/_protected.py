@@ -14,7 +14,7 @@ from tree_sitter import Node, QueryCursor
 
 from otpfix.syntax import (
     arguments_node,
-    effective_args,
+    module_key,
     is_piped_into,
     compile_query,
     block_expressions,
@@ -1194,14 +1194,16 @@ def _merge_funs(target: dict[str, dict[str, Any]], funs: Mapping[str, Any]) -> N
 
 
 def want_of(module: str, fun: str) -> bytes | None:
-    """Bytes every file whose facts define `module.fun` contains: the last segment of the
-    module's name (a file defining `A.B.C` contains `C` in a `defmodule`). None when no
-    file's facts can (project modules are named by aliases, so an Erlang module `:foo` is
-    never one). The function's name would qualify too, but short common names (`get`,
-    `run`) would want more files."""
+    """The key (`Transform.provides`, `syntax.defined_module_keys`) of every file whose
+    facts can define `module.fun`: the last segment of the module's name (a file defining
+    `A.B.C` has `C` after a `defmodule`). None when no file's facts can (project modules
+    are named by aliases, so an Erlang module `:foo` is never one)."""
     if module.startswith(":"):
         return None
-    return module.rpartition(".")[2].encode("utf-8")
+    key = module_key(module)
+    # A name without an alias segment is no module's name in any file's facts: a key no
+    # file provides.
+    return key if key is not None else module.encode("utf-8")
 
 
 def lookup_segments(lookups: Iterable[Mapping[str, Iterable[str]]]) -> list[bytes]:

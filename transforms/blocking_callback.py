@@ -5,7 +5,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections import deque
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any, Iterator, Mapping
 
 from tree_sitter import Node, QueryCursor
 

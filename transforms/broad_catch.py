@@ -6,7 +6,7 @@ from typing import Any, Iterator, Mapping
 
 from tree_sitter import Node
 
-from otpfix.syntax import call_name, enclosing_def, enclosing_module, text_of, walk
+from otpfix.syntax import defined_module_keys, call_name, enclosing_def, enclosing_module, text_of, walk
 from otpfix.transform import Context, Transform, make_fix
 from otpfix.types import Edit, Finding
 
@@ -20,7 +20,6 @@ from ._protected import (
     recorded,
     summaries,
     TRY_KEYWORDS,
-    Analyzer,
     ModuleInfo,
     clause_body,
     clause_patterns,
@@ -125,6 +124,10 @@ class BroadCatch(Transform):
         """What each function of the file's modules raises, exits with or leaves unknown,
         so that calls from other files resolve."""
         return shared_module_facts(ctx.source, self._raisers, self._exits) or None
+
+    def provides(self, data: bytes) -> list[bytes] | None:
+        """Facts are per module: the last segment of every module the file defines."""
+        return defined_module_keys(data)
 
     def wanted(self, ctx: Context) -> list[bytes]:
         """The last segment of every module whose functions the check looks up in the
