@@ -377,14 +377,15 @@ def _erlang_inits(defmodule: Node) -> Iterator[tuple[Node, Node]]:
 
 def _rare_segment(module: str) -> str:
     """The segment of a module name least likely to occur in unrelated files (only speed
-    depends on the choice): the one with the most capitals (`ExUnit`, `EXLA`, `PubSub`
-    rather than `Server` or `Phoenix`), then the longest, then the last."""
+    depends on the choice): the module's own name, its last segment, unless that is a
+    short word (4 characters or fewer: `Repo`, `Web`, `Lock`), then the longest segment
+    (the last of equals). On the 11 projects of the scale corpus, scanned one by one, this
+    collects 479 files where the last segment collects 502 and the rarest segment of each
+    module (known only after the fact) 461."""
     segments = module.split(".")
-    best = max(
-        range(len(segments)),
-        key=lambda i: (sum(c.isupper() for c in segments[i]), len(segments[i]), i),
-    )
-    return segments[best]
+    if len(segments[-1]) > 4:
+        return segments[-1]
+    return segments[max(range(len(segments)), key=lambda i: (len(segments[i]), i))]
 
 
 #: Conditionals another rule's fix may replace by one of their branches.
