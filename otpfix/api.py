@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import sys
 from dataclasses import dataclass, field, replace
 from itertools import repeat
@@ -19,7 +20,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 from . import cache as cache_mod
 from . import globs, registry
-from .engine import active_rules, collect_facts, process_source
+from .engine import active_rules, checking_rules, collect_facts, process_source, wanted_next, wanted_of
 from .files import Target, atomic_write, describe_os_error, discover, read_bytes
 from .transform import Transform
 from .types import FileResult, RunOptions
@@ -30,6 +31,8 @@ PARALLEL_MIN_FILES = 40
 PROGRESS_MIN_FILES = 300
 #: New cache entries are written in transactions of this many.
 WRITE_BATCH = 500
+#: Cache lookups are made in batches of this many files (files held in memory meanwhile).
+LOOKUP_BATCH = 500
 
 #: A file to process: a discovered Target (read from disk) or an in-memory (path, bytes).
 Item = Target | tuple[str, bytes]
@@ -128,6 +131,9 @@ class _Keys:
     def facts(self, path: str, data: bytes) -> str:
         return cache_mod.entry_key("facts", self.base, path, cache_mod.content_digest(data))
 
+    def wanted(self, path: str, data: bytes) -> str:
+        return cache_mod.entry_key("wanted", self.base, path, cache_mod.content_digest(data))
+
     def check(self, path: str, data: bytes, rules: Sequence[Transform]) -> str:
         extra = []
         if self.project_rules:
@@ -152,8 +158,12 @@ class _Worker:
         project_digests: Mapping[str, str],
         base_key: str | None,
         slim: bool,
+        want: "re.Pattern[bytes] | None" = None,
     ) -> None:
         self.options = options
+        #: In a collect round: the files to collect are those this pattern finds something
+        #: in (None: every file).
+        self.want = want
         self.rules = registry.resolve(options.select, options.ignore, options.rule_options)
         # The project facts: ready ({rule id: {path: facts}}), or per file as the project
         # pass left them ([(item, JSON text or facts)]), decoded only when a file must be
@@ -178,54 +188,106 @@ class _Worker:
         path, data, _error = _load(item, self.options)
         return collect_facts(path, data, self.rules, self.options) if data is not None else {}
 
-    def collect(self, item: Item) -> tuple[tuple[dict[str, str] | None, Any], str | None, Any]:
-        """((per-rule digests of this file's facts or None, the facts as JSON text or as
-        objects), cache key, cache entry). On a hit nothing is decoded here."""
+    def collect(self, item: Item) -> tuple[Any, str | None, Any]:
+        """(value, cache key, cache entry). The value is False for a file this round does
+        not want, else (per-rule digests of this file's facts or None, the facts as JSON
+        text or as objects, {rule id: what the facts want next}). On a hit nothing is
+        decoded here."""
         path, data, _error = _load(item, self.options)
         if data is None:
-            return (None, {}), None, None
+            return (None, {}, {}), None, None
+        if self.want is not None and not self.want.search(data):
+            return False, None, None
         if self.keys is None or self.store is None:
-            return (None, collect_facts(path, data, self.rules, self.options)), None, None
+            facts = collect_facts(path, data, self.rules, self.options)
+            return (None, facts, wanted_next(facts, self.rules)), None, None
         key = self.keys.facts(path, data)
         hit = self._facts_hit(key)
         if hit is not None:
             return hit, None, None
         facts = collect_facts(path, data, self.rules, self.options)
+        nexts = wanted_next(facts, self.rules)
         if self.options.fix:
-            return (None, facts), None, None  # diff and fix write no cache entries
+            return (None, facts, nexts), None, None  # diff and fix write no cache entries
         try:
             digests = {rid: cache_mod.digest(value) for rid, value in facts.items()}
             text = cache_mod.to_json(cache_mod.encode(facts))
         except cache_mod.Unencodable:
-            return (None, facts), None, None  # facts of this kind are recomputed every run
+            return (None, facts, nexts), None, None  # facts of this kind are recomputed every run
         # The facts themselves go back (the main process shares them with the checking
         # workers); their text only into the cache.
-        return (digests, facts), key, cache_mod.to_json({"d": digests, "f": text})
+        entry = {"d": digests, "f": text, "n": {rid: _needles_out(v) for rid, v in nexts.items()}}
+        return (digests, facts, nexts), key, cache_mod.to_json(entry)
 
-    def _facts_hit(self, key: str) -> tuple[dict[str, str], str] | None:
-        raw = self.store.get(key) if self.store is not None else None
-        if isinstance(raw, dict) and isinstance(raw.get("d"), dict) and isinstance(raw.get("f"), str):
-            return raw["d"], raw["f"]
-        return None
+    def _facts_hit(self, key: str) -> tuple[dict[str, str], str, dict] | None:
+        return _facts_entry(self.store.get(key) if self.store is not None else None)
 
-    def lookup(self, method: str, item: Item) -> Any | None:
-        """The cached value `method` would return for `item`, or None on a miss."""
+    def first(self, item: Item) -> tuple[Any, str | None, Any]:
+        """The first pass over every file: the FileResult of a file that no project-aware
+        rule will check (parsed once, all its rules run), or, for one that such a rule will
+        check, a `_Wants` (what its facts must come from; checked in the last pass)."""
+        path, data, error = _load(item, self.options)
+        if data is None:
+            return FileResult(path=path, error=error), None, None
+        rules = self._rules_for(item)
+        deferred = checking_rules(path, data, rules, self.options)
+        if not deferred:
+            return self._process(path, data, rules)
+        key = None
+        if self.keys is not None and self.store is not None:
+            key = self.keys.wanted(path, data)
+            hit = self._wants_hit(key)
+            if hit is not None:
+                return hit, None, None
+        wants = _Wants(wanted_of(path, data, deferred))
+        if key is None or self.options.fix:
+            return wants, None, None
+        return wants, key, cache_mod.to_json({"w": {rid: _needles_out(v) for rid, v in wants.wants.items()}})
+
+    def _wants_hit(self, key: str) -> "_Wants | None":
+        return _wants_entry(self.store.get(key) if self.store is not None else None)
+
+    def plan(self, method: str, item: Item) -> tuple | None:
+        """How to answer `method` for `item` from the cache: ("value", v) when no lookup
+        is needed, (kind, key, path, data) for a lookup, None for a miss."""
         if self.keys is None or self.store is None:
             return None
         path, data, _error = _load(item, self.options)
         if data is None:
             return None
         if method == "collect":
-            return self._facts_hit(self.keys.facts(path, data))
-        raw = self.store.get(self.keys.check(path, data, self._rules_for(item)))
-        return self._hit(path, raw, data) if raw is not None else None
+            if self.want is not None and not self.want.search(data):
+                return ("value", False)
+            return ("facts", self.keys.facts(path, data), path, data)
+        rules = self._rules_for(item)
+        if method == "first" and checking_rules(path, data, rules, self.options):
+            return ("wants", self.keys.wanted(path, data), path, data)
+        return ("check", self.keys.check(path, data, rules), path, data)
+
+    def answer(self, plan: tuple | None, entries: Mapping[str, Any]) -> Any | None:
+        """The cached value a `plan` leads to, given the stored {key: entry}; None: a miss."""
+        if plan is None:
+            return None
+        if plan[0] == "value":
+            return plan[1]
+        kind, key, path, data = plan
+        raw = entries.get(key)
+        if raw is None:
+            return None
+        if kind == "facts":
+            return _facts_entry(raw)
+        if kind == "wants":
+            return _wants_entry(raw)
+        return self._hit(path, raw, data)
 
     def process(self, item: Item) -> tuple[FileResult, str | None, Any]:
         path, data, error = _load(item, self.options)
         if data is None:
             return FileResult(path=path, error=error), None, None
+        return self._process(path, data, self._rules_for(item))
+
+    def _process(self, path: str, data: bytes, rules: Sequence[Transform]) -> tuple[FileResult, str | None, Any]:
         key = None
-        rules = self._rules_for(item)
         if self.keys is not None and self.store is not None:
             key = self.keys.check(path, data, rules)
             raw = self.store.get(key)
@@ -263,6 +325,51 @@ class _Worker:
     def close(self) -> None:
         if self.store is not None:
             self.store.close()
+
+
+def _facts_entry(raw: Any) -> tuple[dict[str, str], str, dict] | None:
+    if isinstance(raw, dict) and isinstance(raw.get("d"), dict) and isinstance(raw.get("f"), str):
+        nexts = _needles_in(raw.get("n"))
+        if nexts is not None:
+            return raw["d"], raw["f"], nexts
+    return None
+
+
+def _wants_entry(raw: Any) -> "_Wants | None":
+    wants = _needles_in(raw.get("w")) if isinstance(raw, dict) else None
+    return _Wants(wants) if wants is not None else None
+
+
+class _Wants:
+    """A file that a project-aware rule will check: {rule id: the byte strings its facts
+    must come from (`Transform.wanted`), or None for any file}."""
+
+    __slots__ = ("wants",)
+
+    def __init__(self, wants: Mapping[str, tuple[bytes, ...] | None]) -> None:
+        self.wants = dict(wants)
+
+
+def _needles_out(needles: tuple[bytes, ...] | None) -> list[str] | None:
+    return None if needles is None else [n.decode("latin-1") for n in needles]
+
+
+def _needles_in(raw: Any) -> dict[str, tuple[bytes, ...] | None] | None:
+    """The inverse of `_needles_out` over a {rule id: ...} mapping; None if malformed."""
+    if not isinstance(raw, dict):
+        return None
+    out: dict[str, tuple[bytes, ...] | None] = {}
+    for rid, value in raw.items():
+        if value is None:
+            out[rid] = None
+        elif isinstance(value, list) and all(isinstance(v, str) for v in value):
+            try:
+                out[rid] = tuple(v.encode("latin-1") for v in value)
+            except UnicodeEncodeError:
+                return None
+        else:
+            return None
+    return out
 
 
 def _decode_project(
@@ -408,13 +515,18 @@ def _phase(
         local = _Worker(*worker_args)
         try:
             todo = []
-            for i, item in enumerate(items):
-                hit = local.lookup(method, item)
-                if hit is None:
-                    todo.append(i)
-                else:
-                    values[i] = hit
-                    advance()
+            for start in range(0, len(items), LOOKUP_BATCH):
+                batch = range(start, min(start + LOOKUP_BATCH, len(items)))
+                plans = [local.plan(method, items[i]) for i in batch]
+                assert local.store is not None
+                entries = local.store.get_many([p[1] for p in plans if p is not None and p[0] != "value"])
+                for i, plan in zip(batch, plans):
+                    hit = local.answer(plan, entries)
+                    if hit is None:
+                        todo.append(i)
+                    else:
+                        values[i] = hit
+                        advance()
         finally:
             local.close()  # no connection stays open across the fork below
     work = [items[i] for i in todo]
@@ -445,32 +557,96 @@ def _phase(
 
 
 def _execute(items: Sequence[Item], options: RunOptions, rules: list[Transform], slim: bool) -> list[FileResult]:
+    """Every file's FileResult, in order.
+
+    Without project-aware rules: one pass. With them, three steps, each file parsed once
+    unless a project-aware rule checks it:
+      1. "first": every file; a file no project-aware rule will check is processed right
+         away (its final result); a file one will check says which files its facts must
+         come from (`Transform.wanted`).
+      2. "collect", in rounds: `collect` on the files some checked file wants, then on
+         those the collected facts want next (`Transform.wanted_next`), until nothing new.
+      3. "process": the files of step 1 that wait for facts, now checked with them.
+    """
     base = cache_mod.base_key(rules, options) if options.cache_dir else None
-    uses_project = any(r.uses_project() for r in rules)
-    with _progress(options, len(items) * (2 if uses_project else 1)) as advance:
-        project: Any = {}
-        digests: dict[str, str] = {}
-        if uses_project:
+    with _progress(options, len(items)) as bar:
+        if not any(r.uses_project() for r in rules):
             args = (options, {}, {}, base, slim)
-            broken = lambda _i: ((None, {}), None, None)  # noqa: E731
-            collected = _phase("collect", items, options, args, broken, advance)
-            files = [(item, payload) for item, (_d, payload) in zip(items, collected)]
-            if base is None:
-                project = _decode_project(files)
+            return _phase("process", items, options, args, _broken_result, bar.advance)
+        args = (options, {}, {}, base, slim)
+        results: list[Any] = _phase("first", items, options, args, _broken_result, bar.advance)
+        waiting = [i for i, value in enumerate(results) if isinstance(value, _Wants)]
+        if not waiting:
+            return results
+        wants = [results[i] for i in waiting]
+        files, digests = _collect_wanted(items, wants, options, base, slim, bar)
+        bar.grow(len(waiting))
+        args = (options, files if base is not None else _decode_project(files), digests, base, slim)
+        checked = _phase("process", [items[i] for i in waiting], options, args, _broken_result, bar.advance)
+        for i, result in zip(waiting, checked):
+            results[i] = result
+        return results
+
+
+def _needle_pattern(needles: Iterable[bytes]) -> "re.Pattern[bytes]":
+    return re.compile(b"|".join(re.escape(n) for n in sorted(set(needles))))
+
+
+def _collect_wanted(
+    items: Sequence[Item], wants: Sequence[_Wants], options: RunOptions, base: str | None, slim: bool, bar: Any
+) -> tuple[list[tuple[Item, Any]], dict[str, str]]:
+    """Step 2 of `_execute`: ([(item, facts or their JSON text)] in file order, for every
+    file collected; {rule id: digest of the facts it sees} when caching)."""
+    every = False
+    new: set[bytes] = set()
+    for w in wants:
+        for needles in w.wants.values():
+            if needles is None:
+                every = True
             else:
-                # What each project rule sees, as a digest of its per-file digests: a warm
-                # run never decodes the facts unless some file has to be checked again.
-                parts: dict[str, Any] = {}
-                for (item, payload), (file_digests, _p) in zip(files, collected):
-                    if file_digests is None:
-                        file_digests = {rid: cache_mod.digest(v) for rid, v in payload.items()}
-                    path = _path_of(item)
-                    for rule_id, value in file_digests.items():
-                        parts.setdefault(rule_id, hashlib.sha256()).update(f"{path}\0{value}\0".encode())
-                digests = {rule_id: h.hexdigest() for rule_id, h in parts.items()}
-                project = files
-        args = (options, project, digests, base, slim)
-        return _phase("process", items, options, args, _broken_result, advance)
+                new.update(needles)
+    collected: dict[int, tuple[Any, Any]] = {}
+    searched: set[bytes] = set()
+    broken = lambda _i: ((None, {}, {}), None, None)  # noqa: E731
+    while every or new:
+        todo = [i for i in range(len(items)) if i not in collected]
+        if not todo:
+            break
+        # Every file at once (some rule wants any file), else those with a new needle.
+        pattern = None if every else _needle_pattern(new)
+        searched |= new
+        bar.grow(len(todo))
+        args = (options, {}, {}, base, slim, pattern)
+        values = _phase("collect", [items[i] for i in todo], options, args, broken, bar.advance)
+        was_every, every, more = every, False, set()
+        for i, value in zip(todo, values):
+            if value is False:
+                continue
+            file_digests, payload, nexts = value
+            collected[i] = (file_digests, payload)
+            for needles in nexts.values():
+                if needles is None:
+                    every = True
+                else:
+                    more.update(needles)
+        if was_every:
+            break  # every file is collected
+        new = more - searched
+    files = [(items[i], collected[i][1]) for i in sorted(collected)]
+    digests: dict[str, str] = {}
+    if base is not None:
+        # What each project rule sees, as a digest of its per-file digests: a warm run
+        # never decodes the facts unless some file has to be checked again.
+        parts: dict[str, Any] = {}
+        for i in sorted(collected):
+            file_digests, payload = collected[i]
+            if file_digests is None:
+                file_digests = {rid: cache_mod.digest(v) for rid, v in payload.items()}
+            path = _path_of(items[i])
+            for rule_id, value in file_digests.items():
+                parts.setdefault(rule_id, hashlib.sha256()).update(f"{path}\0{value}\0".encode())
+        digests = {rule_id: h.hexdigest() for rule_id, h in parts.items()}
+    return files, digests
 
 
 class _progress:
@@ -481,46 +657,25 @@ class _progress:
         self.total = total
         self._bar = None
 
-    def __enter__(self) -> Callable[[], None]:
-        if not self.enabled:
-            return _nothing
-        from .progress import Bar
+    def __enter__(self) -> "_progress":
+        if self.enabled:
+            from .progress import Bar
 
-        self._bar = Bar(self.total)
-        return self._bar.advance
+            self._bar = Bar(self.total)
+        return self
+
+    def advance(self) -> None:
+        if self._bar is not None:
+            self._bar.advance()
+
+    def grow(self, more: int) -> None:
+        """More steps than announced (the later passes of a project-aware run)."""
+        if self._bar is not None:
+            self._bar.grow(more)
 
     def __exit__(self, *exc: Any) -> None:
         if self._bar is not None:
             self._bar.close()
-
-
-def _nothing() -> None:
-    return None
-
-
-def process_target(
-    target: Target, rules: Sequence[Transform], options: RunOptions, project: dict[str, Any]
-) -> FileResult:
-    data, error = _read(target, options)
-    if data is None:
-        return FileResult(path=target.path, error=error)
-    rules = rules_for_path(target.fs_path, rules, options)
-    return process_source(target.path, data, rules, options, project)
-
-
-def build_project(
-    files: Iterable[tuple[str, bytes | None]], rules: Sequence[Transform], options: RunOptions
-) -> dict[str, dict[str, Any]]:
-    """{rule id: {path: facts}} from every rule's `collect` over every (path, bytes)."""
-    project: dict[str, dict[str, Any]] = {}
-    if not any(r.uses_project() for r in rules):
-        return project
-    for path, data in files:
-        if data is None:
-            continue
-        for rule_id, facts in collect_facts(path, data, rules, options).items():
-            project.setdefault(rule_id, {})[path] = facts
-    return project
 
 
 def _resolve(options: RunOptions) -> list[Transform]:

@@ -324,6 +324,29 @@ class Store:
             self._broken = True  # do not retry on every file
             return None
 
+    def get_many(self, keys: Sequence[str]) -> dict[str, Any]:
+        """{key: decoded value} for the keys that are stored (as `get`, in batches: one
+        query per few hundred keys instead of one per file)."""
+        import sqlite3
+
+        out: dict[str, Any] = {}
+        try:
+            db = self._open(create=False)
+            if db is None:
+                return out
+            for start in range(0, len(keys), 500):
+                batch = keys[start : start + 500]
+                marks = ",".join("?" * len(batch))
+                for key, value in db.execute(f"SELECT key, value FROM entries WHERE key IN ({marks})", batch):
+                    try:
+                        out[key] = json.loads(value)
+                    except ValueError:
+                        pass  # a corrupt entry is a miss
+        except (sqlite3.Error, OSError):
+            self.close()
+            self._broken = True
+        return out
+
     def put_many(self, entries: Sequence[tuple[str, str]], run_size: int = 0) -> None:
         """Store (key, JSON text) pairs in one transaction."""
         if not entries:

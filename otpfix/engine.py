@@ -231,6 +231,54 @@ def _bisect_bad_fixes(
     return kept
 
 
+def checking_rules(
+    path: str, data: bytes, rules: Sequence[Transform], options: RunOptions
+) -> list[Transform]:
+    """The project-aware rules that `process_source` would run on this file (none for a
+    file it refuses): files that need project facts before they can be checked."""
+    project_rules = [r for r in rules if r.uses_project()]
+    if not project_rules:
+        return []
+    try:
+        check_input(data, options)
+    except InputError:
+        return []
+    return active_rules(project_rules, path, data, options)
+
+
+def wanted_of(path: str, data: bytes, rules: Sequence[Transform]) -> dict[str, tuple[bytes, ...] | None]:
+    """{rule id: the byte strings `rule.wanted` returns on this file, sorted, or None for
+    "any file"}. A rule that fails here wants every file (never a wrong skip); its check
+    reports the failure later."""
+    out: dict[str, tuple[bytes, ...] | None] = {}
+    try:
+        source = Source(data, path)
+    except Exception:
+        return {r.id: None for r in rules}
+    ctx = Context(source, path)
+    for rule in rules:
+        try:
+            wanted = rule.wanted(ctx.for_rule(rule))
+            out[rule.id] = None if wanted is None else tuple(sorted(set(wanted)))
+        except Exception:  # RecursionError included
+            out[rule.id] = None
+    return out
+
+
+def wanted_next(facts: Mapping[str, Any], rules: Sequence[Transform]) -> dict[str, tuple[bytes, ...] | None]:
+    """{rule id: what `rule.wanted_next` returns on that rule's facts of one file}."""
+    out: dict[str, tuple[bytes, ...] | None] = {}
+    for rule in rules:
+        if rule.id not in facts:
+            continue
+        try:
+            more = rule.wanted_next(facts[rule.id])
+            out[rule.id] = None if more is None else tuple(sorted(set(more)))
+        except Exception:
+            out[rule.id] = None
+    return out
+
+
 def collect_facts(
     path: str, data: bytes, rules: Iterable[Transform], options: RunOptions
 ) -> dict[str, Any]:

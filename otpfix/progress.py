@@ -39,6 +39,10 @@ class Bar:
             self._progress.refresh()
             self._last = now
 
+    def grow(self, more: int) -> None:
+        task = self._progress.tasks[0]
+        self._progress.update(self._task, total=(task.total or 0) + more)
+
     def close(self) -> None:
         if self._pending:
             self._progress.update(self._task, advance=self._pending)

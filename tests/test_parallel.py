@@ -38,7 +38,7 @@ def pool_sizes(monkeypatch):
 def test_parallel_results_identical_to_serial(tree, pool_sizes, fix):
     serial = api.run(["lib", "test"], RunOptions(select=RULES, fix=fix, jobs=1))
     parallel = api.run(["lib", "test"], RunOptions(select=RULES, fix=fix, jobs=3))
-    assert pool_sizes == [1, 1, 3, 3]  # collect + check, serial then in 3 processes
+    assert pool_sizes == [1, 1, 1, 3, 3, 3]  # first, collect, check: serial, then in 3 processes
     assert len(serial.results) == 156
     assert [r.path for r in parallel.results] == [r.path for r in serial.results]
     assert parallel.results == serial.results  # every field: findings, fixes, errors, bytes

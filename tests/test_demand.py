@@ -1,0 +1,202 @@
+"""Demand-driven facts: `collect` runs only on the files that checked files want
+(`Transform.wanted`), transitively (`Transform.wanted_next`), with the same results as
+collecting every file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import golden_cases
+from otpfix import api, registry
+from otpfix.syntax import call_name, module_name
+from otpfix.transform import Context, Transform
+from otpfix.types import RunOptions
+
+
+class ChainCalls(Transform):
+    """Test rule: report every module reachable from a `start_chain` file's calls.
+
+    ## What it does
+    `collect`: the modules each module of a file calls. `check` (files calling
+    `start_chain`): the modules reachable from the file's own calls, following the
+    collected facts from module to module.
+    """
+
+    id = "test-chain-calls"
+    summary = "Report the modules a start_chain file reaches (test rule)"
+    needles = (b"start_chain",)
+    collect_needles = (b"defmodule",)
+    default_enabled = False
+
+    CALLS = "(call target: (dot left: (alias))) @call"
+    DEFS = '(call target: (identifier) @kw (#eq? @kw "defmodule")) @mod'
+
+    def _called(self, ctx: Context, node=None) -> list[str]:
+        out = []
+        for call in ctx.captures(self.CALLS, "call", node):
+            name = call_name(call)
+            if name:
+                out.append(name.rsplit(".", 1)[0])
+        return out
+
+    def collect(self, ctx: Context):
+        facts = {}
+        for mod in ctx.captures(self.DEFS, "mod"):
+            name = module_name(mod)
+            if name:
+                facts[name] = sorted(set(self._called(ctx, mod)))
+        return facts or None
+
+    def wanted(self, ctx: Context):
+        return [m.rsplit(".", 1)[-1].encode() for m in self._called(ctx)]
+
+    def wanted_next(self, facts):
+        return [m.rsplit(".", 1)[-1].encode() for called in facts.values() for m in called]
+
+    def check(self, ctx: Context):
+        merged: dict[str, list[str]] = {}
+        for path in sorted(ctx.project):
+            for module, called in ctx.project[path].items():
+                merged.setdefault(module, []).extend(called)
+        seen: list[str] = []
+        queue = sorted(set(self._called(ctx)))
+        while queue:
+            module = queue.pop(0)
+            if module in seen or module not in merged:
+                continue
+            seen.append(module)
+            queue.extend(merged[module])
+        yield ctx.finding((0, 1), "reaches " + ",".join(seen))
+
+
+def _module(name: str, calls: list[str], extra: str = "") -> str:
+    body = "\n".join(f"  def f{i}, do: {c}.run()" for i, c in enumerate(calls))
+    return f"defmodule {name} do\n{extra}{body}\n  def run, do: :ok\nend\n"
+
+
+def sources() -> dict[str, bytes]:
+    files = {
+        "lib/start.ex": _module("App.Start", ["App.Alpha"], "  def go, do: start_chain()\n"),
+        "lib/a.ex": _module("App.Alpha", ["App.Beta"]),
+        "lib/b.ex": _module("App.Beta", ["Deep.Gamma"]),
+        "lib/c.ex": _module("Deep.Gamma", []),
+        # Mentions the segment of a wanted module in a comment: wanted (bytes), collected.
+        "lib/decoy.ex": "# see Alpha for details\n" + _module("App.Decoy", []),
+    }
+    for i in range(30):
+        files[f"lib/other{i}.ex"] = _module(f"App.Other{i}", ["App.Start"])
+    return {k: v.encode() for k, v in files.items()}
+
+
+@pytest.fixture
+def rule(monkeypatch):
+    extra = tuple(registry.all_transforms()) + (ChainCalls,)
+    monkeypatch.setattr(registry, "all_transforms", lambda: tuple(sorted(extra, key=lambda t: t.id)))
+    collected: list[str] = []
+    original = ChainCalls.collect
+
+    def counting(self, ctx):
+        collected.append(ctx.path)
+        return original(self, ctx)
+
+    monkeypatch.setattr(ChainCalls, "collect", counting)
+    return collected
+
+
+OPTIONS = RunOptions(select=("test-chain-calls",))
+
+
+def _message(run: api.Run) -> str:
+    (finding,) = run.findings
+    return finding.message
+
+
+def test_collects_only_the_wanted_files_transitively(rule):
+    run = api.run_sources(sources(), OPTIONS)
+    # App.Alpha (wanted by start.ex), then App.Beta (Alpha's facts), then Deep.Gamma
+    # (Beta's facts), one round each; the decoy contains the bytes "Alpha" (in a comment)
+    # and start.ex calls App.Alpha: both collected in the first round.
+    assert _message(run) == "reaches App.Alpha,App.Beta,Deep.Gamma"
+    assert "lib/other0.ex" not in rule
+    assert rule == ["lib/a.ex", "lib/decoy.ex", "lib/start.ex", "lib/b.ex", "lib/c.ex"]
+
+
+def test_same_results_as_collecting_every_file(rule, monkeypatch):
+    demand = api.run_sources(sources(), OPTIONS)
+    assert len(rule) < len(sources())
+    rule.clear()
+    monkeypatch.setattr(ChainCalls, "wanted", lambda self, ctx: None)
+    every = api.run_sources(sources(), OPTIONS)
+    assert len(rule) == len(sources())
+    assert every.results == demand.results
+
+
+def test_wanted_next_is_followed(rule, monkeypatch):
+    """Without `wanted_next` the chain stops after the directly wanted files: the engine
+    really follows it (this is what the full result above depends on)."""
+    monkeypatch.setattr(ChainCalls, "wanted_next", lambda self, facts: ())
+    assert _message(api.run_sources(sources(), OPTIONS)) == "reaches App.Alpha"
+
+
+@pytest.mark.parametrize("where", ["wanted", "wanted_next"])
+def test_a_failing_or_none_want_means_every_file(rule, monkeypatch, where):
+    def boom(self, arg):
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr(ChainCalls, where, boom)
+    run = api.run_sources(sources(), OPTIONS)
+    assert len(rule) == len(sources())
+    if where == "wanted":
+        assert _message(run) == "reaches App.Alpha,App.Beta,Deep.Gamma"
+
+
+def _write(root: Path, files: dict[str, bytes]) -> None:
+    for rel, data in files.items():
+        p = root / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_bytes(data)
+
+
+@pytest.mark.parametrize("jobs", [1, 3])
+def test_on_disk_parallel_and_cached(rule, tmp_path, monkeypatch, jobs):
+    """The same answer serially and in a pool; a warm run collects nothing; a change deep
+    in the chain (a file the checked file only reaches through facts) is seen at once."""
+    files = sources()
+    for i in range(40):  # enough files for a pool
+        files[f"lib/more{i}.ex"] = _module(f"App.More{i}", []).encode()
+    _write(tmp_path, files)
+    monkeypatch.chdir(tmp_path)
+    cache = str(tmp_path / ".otpfix_cache")
+    options = RunOptions(select=("test-chain-calls",), jobs=jobs, cache_dir=cache)
+    cold = api.run(["lib"], options)
+    assert _message(cold) == "reaches App.Alpha,App.Beta,Deep.Gamma"
+    assert cold.results == api.run(["lib"], RunOptions(select=("test-chain-calls",))).results
+    rule.clear()
+    warm = api.run(["lib"], options)
+    assert rule == [] and warm.results == cold.results
+    (tmp_path / "lib/c.ex").write_text(_module("Deep.Gamma", ["Deep.Epsilon"]))
+    (tmp_path / "lib/e.ex").write_text(_module("Deep.Epsilon", []))
+    changed = api.run(["lib"], options)
+    assert _message(changed) == "reaches App.Alpha,App.Beta,Deep.Gamma,Deep.Epsilon"
+    assert changed.results == api.run(["lib"], RunOptions(select=("test-chain-calls",))).results
+
+
+PROJECT_RULES = [t.id for t in registry.all_transforms() if t.uses_project()]
+CASES = [c for c in golden_cases.discover() if c.rule in PROJECT_RULES]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_project_rules_want_exactly(case, monkeypatch):
+    """Every golden case of every project-aware rule gives the same results when its
+    facts come only from the files it wants as when they come from every file."""
+    demand = golden_cases.run_case(case)
+    for t in registry.all_transforms():
+        if t.uses_project():
+            monkeypatch.setattr(t, "wanted", lambda self, ctx: None)
+    assert golden_cases.run_case(case) == demand
+
+
+def test_there_are_project_rules():
+    assert {"rest-for-one", "narrow-rescue", "broad-catch"} <= set(PROJECT_RULES)
