@@ -163,7 +163,7 @@ class RestForOne(Transform):
         if b"defmodule" not in ctx.data:
             return None
         modules: dict[str, dict[str, list]] = {}
-        for scope, nodes in _modules(ctx.root):
+        for scope, nodes in _modules(ctx.root, ctx.data):
             if scope.module is not None:
                 modules[scope.module] = _module_facts(ctx, nodes, scope)
         return {"modules": modules} if modules else None
@@ -588,15 +588,18 @@ def _is_supervisor_module(defmodule: Node) -> bool:
 
 
 #: Every node `_modules` may record: calls (uses, owns, aliases, `defmodule`, `quote`),
-#: tuples (`:via`) and unary operators (`@attribute`), in document order.
-_MODULE_NODES_QUERY = "[(call) (tuple) (unary_operator)] @n"
+#: tuples (`:via`) and `@attribute`s, in document order.
+_MODULE_NODES_QUERY = '[(call) (tuple) (unary_operator operator: "@")] @n'
+#: The same without tuples, for a file without `:via` (its tuples are no facts).
+_MODULE_CALLS_QUERY = '[(call) (unary_operator operator: "@")] @n'
 _SKIP = -2  # a subtree that belongs to no module (`quote`, an `@attribute` value, ...)
 
 
-def _modules(root: Node) -> list[tuple[Scope, list[tuple[Node, Node | None]]]]:
+def _modules(root: Node, data: bytes) -> list[tuple[Scope, list[tuple[Node, Node | None]]]]:
     """Every module of a file (outside `quote`), with its scope and the calls and tuples
     that belong to it (not to a nested module, not inside `@attribute` values), in
-    document order.
+    document order. Tuples only matter as `{:via, ...}`: without those bytes in the
+    file, they are not gathered.
 
     One query gives the candidate nodes in document order (pre-order); which module a node
     belongs to follows from byte ranges: a stack of the open `defmodule` (and skipped)
@@ -607,7 +610,8 @@ def _modules(root: Node) -> list[tuple[Scope, list[tuple[Node, Node | None]]]]:
     stack: list[tuple[int, int]] = []
     mod = -1
     end = -1  # end byte of the innermost open subtree
-    for _, captured in QueryCursor(compile_query(_MODULE_NODES_QUERY)).matches(root):
+    query = _MODULE_NODES_QUERY if b":via" in data else _MODULE_CALLS_QUERY
+    for _, captured in QueryCursor(compile_query(query)).matches(root):
         node = captured["n"][0]
         start = node.start_byte
         if start >= end and stack:
