@@ -672,7 +672,16 @@ def _module_facts(ctx: Context, nodes: list[tuple[Node, Node | None]], scope: Sc
     owns: list[tuple[str, int]] = []
     uses: list[tuple[str, int, str]] = []
     line_of = ctx.source.line_of
-    name_of = scope.name
+    expanded: dict[bytes, str | None] = {}
+
+    def name_of(node: Node | None) -> str | None:
+        """`scope.name(node)`, with the expansion of an alias computed once per text."""
+        if node is not None and node.type == "alias":
+            text = node.text
+            if text not in expanded:
+                expanded[text] = scope.name(node)
+            return expanded[text]
+        return scope.name(node)
 
     for node, target in nodes:
         if target is None:  # a tuple
@@ -710,12 +719,22 @@ def _module_facts(ctx: Context, nodes: list[tuple[Node, Node | None]], scope: Sc
                 continue
         else:
             continue
-        # call_args(node): the arguments node follows the target
+        # call_args(node): the arguments node follows the target. Its first and last
+        # arguments are enough, unless a comment is there (or all are needed, below).
         arguments = node.named_child(1) if node.named_child_count > 1 else None
         if arguments is None or arguments.type != "arguments":
             arguments = arguments_node(node)
-        args = [c for c in arguments.named_children if c.type != "comment"] if arguments is not None else []
+        count = arguments.named_child_count if arguments is not None else 0
+        first = last = None
+        if count:
+            first = arguments.named_child(0)
+            last = arguments.named_child(count - 1) if count > 1 else first
+            if first.type == "comment" or last.type == "comment":
+                args = [c for c in arguments.named_children if c.type != "comment"]
+                first, last = (args[0], args[-1]) if args else (None, None)
         function = name.rsplit(b".", 1)[-1]
+        if name == b":ets.new" or name == b"Keyword.put" or name == b"Keyword.put_new":
+            args = [c for c in arguments.named_children if c.type != "comment"] if count else []
         if name == b":ets.new":
             if len(args) == 2 and args[1].type == "list" and any(
                 text_of(c) == ":named_table" for c in args[1].named_children
@@ -724,8 +743,8 @@ def _module_facts(ctx: Context, nodes: list[tuple[Node, Node | None]], scope: Sc
                 if table:
                     owns.append((table, line_of(node.start_byte) + 1))
             continue
-        if function in _START_FUNCTIONS and args and args[-1].type in ("keywords", "list"):
-            registered = name_of(keyword_value(args[-1], "name"))
+        if function in _START_FUNCTIONS and last is not None and last.type in ("keywords", "list"):
+            registered = name_of(keyword_value(last, "name"))
             if registered:
                 owns.append((registered, line_of(node.start_byte) + 1))
         if (name == b"Keyword.put" or name == b"Keyword.put_new") and len(args) == 3 and text_of(args[1]) == ":name":
@@ -738,10 +757,10 @@ def _module_facts(ctx: Context, nodes: list[tuple[Node, Node | None]], scope: Sc
             used = name_of(called)
             if used:
                 uses.append((used, line_of(node.start_byte) + 1, f"calls {used}.{function.decode()}"))
-        if args and args[0].type in _NAMEABLE:
-            first = name_of(args[0])
-            if first:
-                uses.append((first, line_of(node.start_byte) + 1, f"{name.decode()}({first}, ...)"))
+        if first is not None and first.type in _NAMEABLE:
+            named = name_of(first)
+            if named:
+                uses.append((named, line_of(node.start_byte) + 1, f"{name.decode()}({named}, ...)"))
     return {"path": ctx.path, "owns": owns, "uses": uses}
 
 
