@@ -11,8 +11,11 @@ changing the offending code changes it.
 from __future__ import annotations
 
 import hashlib
+from typing import Iterator
 
-from .syntax import Source, call_name, def_head, def_params, enclosing_def, enclosing_module, module_name, walk
+from tree_sitter import Node
+
+from .syntax import Source, call_name, def_head, def_params, enclosing_def, enclosing_module, module_name
 from .types import Finding
 
 
@@ -28,8 +31,8 @@ def normalised_text(source: Source, start: int, end: int) -> bytes:
     node = source.root.descendant_for_byte_range(start, end)
     tokens: list[bytes] = []
     if node is not None:
-        for n in walk(node):
-            if n.child_count or n.start_byte < start or n.end_byte > end or n.type == "comment":
+        for n in _leaves(node, start, end):
+            if n.start_byte < start or n.end_byte > end or n.type == "comment":
                 continue
             text = source.data[n.start_byte : n.end_byte]
             if text in _LAYOUT_TOKENS:
@@ -40,6 +43,21 @@ def normalised_text(source: Source, start: int, end: int) -> bytes:
     if not any(tokens):
         return b"".join(source.data[start:end].split())
     return b"\x1f".join(tokens)
+
+
+def _leaves(node: Node, start: int, end: int) -> Iterator[Node]:
+    """The leaves under `node` in document order, without entering subtrees that lie
+    wholly before `start` or after `end` (the leaves of such a subtree could not be
+    within [start, end))."""
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if n.end_byte < start or n.start_byte > end:
+            continue
+        if n.child_count:
+            stack.extend(reversed(n.children))
+        else:
+            yield n
 
 
 def context_of(source: Source, start: int, end: int) -> tuple[str, str]:

@@ -376,29 +376,38 @@ def calls_in(node: Node) -> Iterable[Node]:
 
 _GAP = rb"(?:\s|#[^\n]*)*"  # white space and comments
 _SEGMENT = rb"[A-Z][A-Za-z0-9_]*"
-_DEFMODULE = re.compile(
-    rb"(?<![A-Za-z0-9_?!@.:])defmodule(?![A-Za-z0-9_?!:])(?:" + _GAP + rb"\(?" + rb")*" + _GAP
-    + rb"(" + _SEGMENT + rb"(?:" + _GAP + rb"\." + _GAP + _SEGMENT + rb")*)?"
+# What may follow the word `defmodule` when it is the call's name: white space, comments,
+# opening parentheses, then (for the rules' module facts) an alias, possibly with white
+# space and comments around its dots.
+_AFTER_DEFMODULE = re.compile(
+    rb"(?:\s|#[^\n]*|\()*(" + _SEGMENT + rb"(?:" + _GAP + rb"\." + _GAP + _SEGMENT + rb")*)?"
 )
 _LAST_SEGMENT = re.compile(_SEGMENT + rb"$")
+# `defmodule` is not the identifier `defmodule` after these (part of a longer identifier,
+# or a remote call `Kernel.defmodule`) or before these (`defmodule?`, the key `defmodule:`).
+_NOT_BEFORE = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_.")
+_NOT_AFTER = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_?!:")
 
 
 def defined_module_keys(data: bytes) -> list[bytes] | None:
     """The last segment of every module a file can define (`defmodule A.B.C` and
     `defmodule C` nested in `defmodule A.B` both give `C`), found in the bytes without
-    parsing: the keys for `Transform.provides` of rules whose facts are per module (their
-    `wanted` then gives the last segment of each module it looks up). Over-approximates
-    (a `defmodule` in a comment or string counts). None when some `defmodule` is not
-    followed by an alias (`defmodule unquote(name)`): any module then."""
+    parsing: the keys for `Transform.provides` of rules whose facts are per module (named
+    from the alias argument of `defmodule`; their `wanted` gives `module_key` of each
+    module they look up). Over-approximates (a `defmodule` in a comment or a string
+    counts). None when some `defmodule` is not followed by an alias (`defmodule
+    unquote(name)`, prose): any module then."""
     keys: dict[bytes, None] = {}
-    for match in _DEFMODULE.finditer(data):
-        alias = match.group(1)
-        if alias is None:
-            return None
-        last = _LAST_SEGMENT.search(alias)
-        if last is None:
-            return None
-        keys.setdefault(last.group(0), None)
+    at = data.find(b"defmodule")
+    while at != -1:
+        end = at + 9
+        if (at == 0 or data[at - 1] not in _NOT_BEFORE) and (end == len(data) or data[end] not in _NOT_AFTER):
+            alias = _AFTER_DEFMODULE.match(data, end).group(1)  # type: ignore[union-attr]
+            last = _LAST_SEGMENT.search(alias) if alias is not None else None
+            if last is None:
+                return None
+            keys.setdefault(last.group(0), None)
+        at = data.find(b"defmodule", end)
     return list(keys)
 
 

@@ -8,6 +8,8 @@ from typing import Any, Iterable, Iterator
 from tree_sitter import Node, QueryCursor
 
 from otpfix.syntax import (
+    defined_module_keys,
+    module_key,
     effective_args,
     block_expressions,
     arguments_node,
@@ -170,14 +172,14 @@ class RestForOne(Transform):
 
     # -- demand ------------------------------------------------------------------------
     def wanted(self, ctx: Context) -> Iterable[bytes] | None:
-        """One segment of every module that can be a child of a supervisor of this file.
+        """The key (last segment) of every module that can be a child of a supervisor of
+        this file.
 
         `check` reads facts only through `_module_index`, for the modules of children
         (`_owned`, `_evidence`). A file that defines module `A.B.C` (`defmodule A.B.C`,
-        or `defmodule C` nested in `defmodule A.B`, or any other split) contains the bytes
-        of each of its segments `A`, `B` and `C`, and a module defined in two files (left
-        out of the index) has them in both: any one segment is exact. The segment most
-        likely to be rare is chosen (see `_rare_segment`).
+        or `defmodule C` nested in `defmodule A.B`, or any other split) provides the key
+        `C` (`provides`), and a module defined in two files (left out of the index) is
+        provided by both.
 
         The children are taken wider than `check` takes them, so that the re-check after
         other rules' fixes in the same run (mix-env-supervision replacing a conditional by
@@ -190,7 +192,12 @@ class RestForOne(Transform):
         modules: set[str] = set()
         for expr, scope in _analysis(ctx).children_exprs:
             modules.update(_potential_modules(expr, scope))
-        return sorted({_rare_segment(module).encode() for module in modules})
+        # A name without an alias segment names no module of any file's facts.
+        return sorted({key for key in map(module_key, modules) if key is not None})
+
+    def provides(self, data: bytes) -> Iterable[bytes] | None:
+        """Facts are per module: the last segment of every module the file defines."""
+        return defined_module_keys(data)
 
     # -- check -------------------------------------------------------------------------
     def check(self, ctx: Context) -> Iterator[Finding]:
@@ -373,19 +380,6 @@ def _erlang_inits(defmodule: Node) -> Iterator[tuple[Node, Node]]:
         if strategy is None:
             continue
         yield strategy, children_expr
-
-
-def _rare_segment(module: str) -> str:
-    """The segment of a module name least likely to occur in unrelated files (only speed
-    depends on the choice): the module's own name, its last segment, unless that is a
-    short word (4 characters or fewer: `Repo`, `Web`, `Lock`), then the longest segment
-    (the last of equals). On the 11 projects of the scale corpus, scanned one by one, this
-    collects 479 files where the last segment collects 502 and the rarest segment of each
-    module (known only after the fact) 461."""
-    segments = module.split(".")
-    if len(segments[-1]) > 4:
-        return segments[-1]
-    return segments[max(range(len(segments)), key=lambda i: (len(segments[i]), i))]
 
 
 #: Conditionals another rule's fix may replace by one of their branches.
