@@ -20,7 +20,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 from . import cache as cache_mod
 from . import globs, registry
-from .engine import checking_rules, collect_facts, process_source, provided_by, wanted_next, wanted_of
+from .engine import checking_rules, collect_facts, follow, key_base, process_source, provided_by, wanted_of
 from .files import Target, atomic_write, check_stat, describe_os_error, discover, read_bytes_stat
 from .transform import Transform
 from .types import FileResult, RunOptions
@@ -187,6 +187,12 @@ class _Signatures:
         self.record((*meta, digest))
         return digest, data
 
+    def known_digest(self, item: Item) -> str:
+        """The digest if known, else "" (a file that could not be read)."""
+        if isinstance(item, Target):
+            return self.known.get(item.fs_path, "")
+        return cache_mod.content_digest(item[1])
+
     def flush(self) -> None:
         if self.store is not None and self.new and not self.options.fix:
             self.store.put_stats(self.new)
@@ -280,25 +286,22 @@ class _Worker:
         return _First(_slim(result) if self.slim else result, provides), *self._entry(key, text), row
 
     def collect(self, item: Item) -> Outcome:
-        """(per-rule digests of this file's facts or None, the facts, {rule id: what the
-        facts want next})."""
+        """(per-rule digests of this file's facts or None, the facts)."""
         path, data, _error, meta = _load(item, self.options)
         if data is None:
-            return (None, {}, {}), None, None, None
+            return (None, {}), None, None, None
         digest, row = self._stored(data, meta)
         facts = collect_facts(path, data, self.rules, self.options)
-        nexts = wanted_next(facts, self.rules)
         if digest is None or self.keys is None or self.options.fix:
-            return (None, facts, nexts), None, None, row
+            return (None, facts), None, None, row
         try:
             digests = {rid: cache_mod.digest(value) for rid, value in facts.items()}
             text = cache_mod.to_json(cache_mod.encode(facts))
         except cache_mod.Unencodable:
-            return (None, facts, nexts), None, None, row  # facts of this kind are recomputed every run
+            return (None, facts), None, None, row  # facts of this kind are recomputed every run
         # The facts themselves go back (the main process shares them with the checking
         # workers); their text only into the cache.
-        entry = {"d": digests, "f": text, "n": _keys_out(nexts)}
-        return (digests, facts, nexts), self.keys.facts(path, digest), cache_mod.to_json(entry), row
+        return (digests, facts), self.keys.facts(path, digest), cache_mod.to_json({"d": digests, "f": text}), row
 
     def process(self, item: Item) -> Outcome:
         path, data, error, meta = _load(item, self.options)
@@ -394,11 +397,9 @@ class _Worker:
             self.store.close()
 
 
-def _facts_entry(raw: Any) -> tuple[dict[str, str], str, dict] | None:
+def _facts_entry(raw: Any) -> tuple[dict[str, str], str] | None:
     if isinstance(raw, dict) and isinstance(raw.get("d"), dict) and isinstance(raw.get("f"), str):
-        nexts = _keys_in(raw.get("n"))
-        if nexts is not None:
-            return raw["d"], raw["f"], nexts
+        return raw["d"], raw["f"]
     return None
 
 
@@ -664,9 +665,9 @@ def _execute(items: Sequence[Item], options: RunOptions, rules: list[Transform],
         waiting = [i for i, value in enumerate(results) if isinstance(value, _Wants)]
         if not waiting:
             return results
-        files, digests = _collect_wanted(
-            items, [results[i] for i in waiting], [f.provides for f in firsts], options, base, slim, bar, signatures
-        )
+        wants = [(_path_of(items[i]), results[i]) for i in waiting]
+        provides = [f.provides for f in firsts]
+        files, digests = _collect_wanted(items, rules, wants, provides, options, base, slim, bar, signatures)
         del firsts
         bar.grow(len(waiting))
         args = (options, files if base is not None else _decode_project(files), digests, base, slim)
@@ -680,7 +681,8 @@ def _execute(items: Sequence[Item], options: RunOptions, rules: list[Transform],
 
 def _collect_wanted(
     items: Sequence[Item],
-    wants: Sequence[_Wants],
+    rules: Sequence[Transform],
+    wants: Sequence[tuple[str, _Wants]],
     provides: Sequence[Mapping[str, tuple[bytes, ...] | None]],
     options: RunOptions,
     base: str | None,
@@ -689,46 +691,129 @@ def _collect_wanted(
     signatures: _Signatures,
 ) -> tuple[list[tuple[Item, Any]], dict[str, str]]:
     """Step 2 of `_execute`: ([(item, facts or their JSON text)] in file order, for every
-    file collected; {rule id: digest of the facts it sees} when caching). The rounds are
-    set operations on the keys the first pass returned: no file is read to choose."""
+    file collected; {rule id: digest of the facts it sees} when caching).
+
+    Rounds: collect the files that provide a newly wanted key (chosen by set operations
+    on what the first pass returned: no file is read to choose); then follow, in every
+    collected file, the wanted keys it provides that were not followed there yet
+    (`Transform.wanted_next`), which may want more. The set of files collected is cached
+    under a key of what the waiting files want and every file's digest: a warm run skips
+    the rounds (and decodes no facts)."""
     collected: dict[int, tuple[Any, Any]] = {}
-    broken = lambda _i: ((None, {}, {}), None, None, None)  # noqa: E731
-    new: dict[str, set[bytes] | None] = {}  # rule id -> keys not searched yet (None: all)
+    broken = lambda _i: ((None, {}), None, None, None)  # noqa: E731
+    store = signatures.store
+    demand_key = None
+    if base is not None and store is not None:
+        demand_key = _demand_key(base, wants, [(_path_of(i), signatures.known_digest(i)) for i in items])
+        known = store.get_many([demand_key]).get(demand_key)
+        store.close(retry=True)
+        if isinstance(known, dict) and isinstance(known.get("c"), list):
+            chosen = set(known["c"])
+            todo = [i for i, item in enumerate(items) if _path_of(item) in chosen]
+            bar.grow(len(todo))
+            values = _phase("collect", [items[i] for i in todo], options, (options, {}, {}, base, slim), broken, bar.advance, signatures)
+            for i, value in zip(todo, values):
+                collected[i] = value
+            return _project_files(items, collected, base)
+
+    by_id = {r.id: r for r in rules}
+    demanded: dict[str, set[bytes]] = {}
+    every: set[str] = set()  # rules some file wants every file's facts for
+    new: dict[str, set[bytes]] = {}
+    followed: dict[tuple[int, str], set[bytes]] = {}
+    followed_all: set[tuple[int, str]] = set()
+    decoded: dict[int, dict[str, Any]] = {}
 
     def want(rid: str, keys: tuple[bytes, ...] | None) -> None:
         if keys is None:
-            new[rid] = None
-        elif new.get(rid, set()) is not None:
-            new.setdefault(rid, set()).update(k for k in keys if k not in searched.get(rid, ()))
+            every.add(rid)
+            return
+        fresh = set(keys) - demanded.setdefault(rid, set())
+        if fresh:
+            demanded[rid] |= fresh
+            new.setdefault(rid, set()).update(fresh)
 
-    searched: dict[str, set[bytes]] = {}
-    for w in wants:
+    def provided(i: int, rid: str, keys: set[bytes]) -> set[bytes]:
+        """The keys of `keys` that file i provides (all, if it provides any key)."""
+        p = provides[i].get(rid, ())
+        if p is None:
+            return set(keys)
+        have = set(p)
+        return {k for k in keys if k in have or key_base(k) in have}
+
+    for _path, w in wants:
         for rid, keys in w.wants.items():
             want(rid, keys)
-    while any(v is None or v for v in new.values()):
+    searched_every: set[str] = set()
+    while new or every - searched_every:
+        round_new, new = new, {}
+        round_every = every - searched_every
+        searched_every |= round_every
         todo = [
             i
             for i in range(len(items))
             if i not in collected
-            and any(
-                rid in provides[i] and (keys is None or provides[i][rid] is None or not keys.isdisjoint(provides[i][rid]))
-                for rid, keys in new.items()
-            )
+            and any(rid in provides[i] for rid in round_every)
+            or i not in collected
+            and any(rid in provides[i] and provided(i, rid, keys) for rid, keys in round_new.items())
         ]
-        for rid, keys in new.items():
-            if keys is not None:
-                searched.setdefault(rid, set()).update(keys)
-        new = {}
-        if not todo:
-            break
-        bar.grow(len(todo))
-        args = (options, {}, {}, base, slim)
-        values = _phase("collect", [items[i] for i in todo], options, args, broken, bar.advance, signatures)
-        for i, (file_digests, payload, nexts) in zip(todo, values):
-            collected[i] = (file_digests, payload)
-            for rid, keys in nexts.items():
-                want(rid, keys)
+        if todo:
+            bar.grow(len(todo))
+            values = _phase("collect", [items[i] for i in todo], options, (options, {}, {}, base, slim), broken, bar.advance, signatures)
+            for i, value in zip(todo, values):
+                collected[i] = value
+        # Follow the facts: in every collected file, the keys it provides not followed yet.
+        for i in sorted(collected):
+            for rid in sorted(provides[i]):
+                rule = by_id.get(rid)
+                if rule is None:
+                    continue
+                keys: set[bytes] | None
+                if rid in every:
+                    if (i, rid) in followed_all:
+                        continue
+                    followed_all.add((i, rid))
+                    keys = None
+                else:
+                    done = followed.setdefault((i, rid), set())
+                    keys = provided(i, rid, demanded.get(rid, set())) - done
+                    if not keys:
+                        continue
+                    done |= keys
+                facts = _facts_of(collected[i][1], decoded, i).get(rid)
+                if facts is not None:
+                    want(rid, follow(rule, facts, frozenset(keys) if keys is not None else None))
+    if demand_key is not None and store is not None and not options.fix:
+        paths = [_path_of(items[i]) for i in sorted(collected)]
+        store.put_many([(demand_key, cache_mod.to_json({"c": paths}))], run_size=len(items))
+        store.close(retry=True)
     return _project_files(items, collected, base)
+
+
+def _facts_of(payload: Any, decoded: dict[int, dict[str, Any]], i: int) -> dict[str, Any]:
+    """A collected file's facts as objects ({rule id: facts}), decoding cached text once."""
+    if i not in decoded:
+        if isinstance(payload, str):
+            try:
+                facts = cache_mod.loads(payload)
+                decoded[i] = facts if isinstance(facts, dict) else {}
+            except Exception:
+                decoded[i] = {}  # the check pass collects it again (see _decode_project)
+        else:
+            decoded[i] = payload
+    return decoded[i]
+
+
+def _demand_key(base: str, wants: Sequence[tuple[str, _Wants]], files: Sequence[tuple[str, str]]) -> str:
+    """Which files the rounds collect depends on what the waiting files want and on the
+    content of every file (a file's `provides` and facts come from its bytes)."""
+    h = hashlib.sha256()
+    for path, w in wants:
+        h.update(f"{path}\0{sorted(_keys_out(w.wants).items(), key=str)}\0".encode("utf-8", "surrogateescape"))
+    h.update(b"\1")
+    for path, digest in files:
+        h.update(f"{path}\0{digest}\0".encode("utf-8", "surrogateescape"))
+    return cache_mod.entry_key("demand", base, "", h.hexdigest())
 
 
 def _project_files(

@@ -288,18 +288,19 @@ def wanted_of(path: str, data: bytes, rules: Sequence[Transform]) -> dict[str, t
     return out
 
 
-def wanted_next(facts: Mapping[str, Any], rules: Sequence[Transform]) -> dict[str, tuple[bytes, ...] | None]:
-    """{rule id: what `rule.wanted_next` returns on that rule's facts of one file}."""
-    out: dict[str, tuple[bytes, ...] | None] = {}
-    for rule in rules:
-        if rule.id not in facts:
-            continue
-        try:
-            more = rule.wanted_next(facts[rule.id])
-            out[rule.id] = None if more is None else tuple(sorted(set(more)))
-        except Exception:
-            out[rule.id] = None
-    return out
+def key_base(key: bytes) -> bytes:
+    """The provided key a wanted key refines (`b"Mod/fun"` -> `b"Mod"`)."""
+    return key.partition(b"/")[0]
+
+
+def follow(rule: Transform, facts: Any, keys: frozenset[bytes]) -> tuple[bytes, ...] | None:
+    """What `rule.wanted_next` returns for these keys of one file's facts, sorted; None
+    ("every file") if it fails."""
+    try:
+        more = rule.wanted_next(facts, keys)
+        return None if more is None else tuple(sorted(set(more)))
+    except Exception:
+        return None
 
 
 def collect_facts(

@@ -69,15 +69,19 @@ class Transform:
         """Keys of the facts `check` can read on this file (project-aware rules only).
 
         Called on a file the rule will check, before any facts exist: `check` on this
-        file reads only facts of files whose `provides` includes one of these keys (or is
-        None). None (the default) means "every file". The engine then runs `collect`
-        only on the files some checked file wants, plus those `wanted_next` adds."""
+        file reads only facts of files that provide one of these keys (`provides`, or
+        None there). A wanted key may be finer than the provided ones: `b"Mod/fun"` is
+        provided by a file that provides `b"Mod"` (facts about a function of a module).
+        None (the default) means "every file". The engine runs `collect` only on the
+        files some checked file wants, plus those `wanted_next` adds."""
         return None
 
-    def wanted_next(self, facts: Any) -> Iterable[bytes] | None:
+    def wanted_next(self, facts: Any, keys: frozenset[bytes] | None = None) -> Iterable[bytes] | None:
         """Keys of further facts `check` can reach by following `facts` (what `collect`
-        returned for one wanted file), as for `wanted`; None for "every file". Default:
-        none (facts are not followed into other files)."""
+        returned for one wanted file), as for `wanted`; None for "every file". `keys`:
+        the wanted keys this file provides that were not followed in it yet (the engine
+        calls again when more of its keys are wanted later); None: all of `facts`.
+        Default: none (facts are not followed into other files)."""
         return ()
 
     def check(self, ctx: "Context") -> Iterable[Finding]:

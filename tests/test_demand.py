@@ -55,8 +55,14 @@ class ChainCalls(Transform):
     def wanted(self, ctx: Context):
         return [m.rsplit(".", 1)[-1].encode() for m in self._called(ctx)]
 
-    def wanted_next(self, facts):
-        return [m.rsplit(".", 1)[-1].encode() for called in facts.values() for m in called]
+    def wanted_next(self, facts, keys=None):
+        # Only the modules wanted of this file are followed (a key is a last segment).
+        return [
+            m.rsplit(".", 1)[-1].encode()
+            for module, called in facts.items()
+            if keys is None or module.rsplit(".", 1)[-1].encode() in keys
+            for m in called
+        ]
 
     def check(self, ctx: Context):
         merged: dict[str, list[str]] = {}
@@ -140,13 +146,13 @@ def test_same_results_as_collecting_every_file(rule, monkeypatch):
 def test_wanted_next_is_followed(rule, monkeypatch):
     """Without `wanted_next` the chain stops after the directly wanted files: the engine
     really follows it (this is what the full result above depends on)."""
-    monkeypatch.setattr(ChainCalls, "wanted_next", lambda self, facts: ())
+    monkeypatch.setattr(ChainCalls, "wanted_next", lambda self, facts, keys=None: ())
     assert _message(api.run_sources(sources(), OPTIONS)) == "reaches App.Alpha"
 
 
 @pytest.mark.parametrize("where", ["wanted", "wanted_next"])
 def test_a_failing_or_none_want_means_every_file(rule, monkeypatch, where):
-    def boom(self, arg):
+    def boom(self, arg, keys=None):
         raise RuntimeError("bug")
 
     monkeypatch.setattr(ChainCalls, where, boom)
@@ -204,3 +210,32 @@ def test_project_rules_want_exactly(case, monkeypatch):
 
 def test_there_are_project_rules():
     assert {"rest-for-one", "narrow-rescue", "broad-catch"} <= set(PROJECT_RULES)
+
+
+def test_finer_keys_and_what_wanted_next_is_given(rule, monkeypatch):
+    """A wanted key `Mod/fun` is provided by a file that provides `Mod`; `wanted_next`
+    gets exactly the keys of that file not followed there yet, and again when more of
+    them are wanted later."""
+    given: list[tuple[str, frozenset]] = []
+
+    def wanted(self, ctx):
+        return [m.rsplit(".", 1)[-1].encode() + b"/run" for m in self._called(ctx)]
+
+    def wanted_next(self, facts, keys=None):
+        given.append((",".join(sorted(facts)), keys))
+        out = []
+        for module, called in facts.items():
+            if module == "App.Alpha":
+                out += [b"Beta/run", b"Alpha/other"]  # Alpha again, another function
+        return out
+
+    monkeypatch.setattr(ChainCalls, "wanted", wanted)
+    monkeypatch.setattr(ChainCalls, "wanted_next", wanted_next)
+    api.run_sources(sources(), OPTIONS)
+    assert rule == ["lib/a.ex", "lib/b.ex", "lib/twin.ex"]
+    assert given == [
+        ("App.Alpha", frozenset({b"Alpha/run"})),
+        ("App.Alpha", frozenset({b"Alpha/other"})),
+        ("App.Beta", frozenset({b"Beta/run"})),
+        ("Other.Beta", frozenset({b"Beta/run"})),
+    ]

@@ -9,6 +9,7 @@ import pytest
 from tree_sitter import Node, QueryCursor
 
 from otpfix import api, registry
+from otpfix.engine import key_base
 from otpfix.syntax import Source, compile_query, effective_args, operator, text_of, walk
 from otpfix.transform import Context
 from otpfix.transforms import _protected
@@ -58,14 +59,18 @@ def test_wanted_on_golden_project_cases() -> None:
     lib = GOLDEN / "narrow-rescue" / "project_calls" / "lib"
     loader, parser = (lib / "loader.ex").read_bytes(), (lib / "parser.ex").read_bytes()
     # Loader calls Golden.NarrowRescue.Project.Parser.{fetch,parse!,external}.
-    assert wanted(nr, loader, "lib/loader.ex") == [b"Parser"]
+    assert wanted(nr, loader, "lib/loader.ex") == [b"Parser/external", b"Parser/fetch", b"Parser/parse!"]
     # Parser.external/1 calls ...Project.Missing.run/1: following Parser's facts needs it.
-    assert sorted(nr.wanted_next(facts_of(nr, parser, "lib/parser.ex"))) == [b"Missing"]
+    parser_facts = facts_of(nr, parser, "lib/parser.ex")
+    assert sorted(nr.wanted_next(parser_facts)) == [b"Missing/run"]
+    # Only what is wanted of the file is followed: fetch/1 and parse!/1 call no project code.
+    assert list(nr.wanted_next(parser_facts, frozenset({b"Parser/fetch", b"Parser/parse!"}))) == []
+    assert list(nr.wanted_next(parser_facts, frozenset({b"Parser/external"}))) == [b"Missing/run"]
 
     bc = rule("broad-catch")
     lib = GOLDEN / "broad-catch" / "project_calls" / "lib"
     users, cache = (lib / "users.ex").read_bytes(), (lib / "cache.ex").read_bytes()
-    assert wanted(bc, users, "lib/users.ex") == [b"Cache"]
+    assert wanted(bc, users, "lib/users.ex") == [b"Cache/get"]
     # Cache only calls GenServer (in the table): nothing further to follow.
     assert list(bc.wanted_next(facts_of(bc, cache, "lib/cache.ex"))) == []
 
@@ -88,7 +93,7 @@ end
     assert wanted(rule(rule_id), src) == []
     # A project module, a Repo function outside the table: both are looked up.
     src = src.replace(b"Jason.decode!(x)", b"Helpers.Text.clean(x)\n    MyApp.Repo.custom(x)")
-    assert wanted(rule(rule_id), src) == [b"Repo", b"Text"]
+    assert [k.partition(b"/")[0] for k in wanted(rule(rule_id), src)] == [b"Repo", b"Text"]
 
 
 def test_aliases_local_calls_and_exempt_code_in_wanted() -> None:
@@ -121,7 +126,7 @@ end
     # helper/1 is followed (S expands to Deep.Name.Space); g/1 is analysed too (its
     # foreign code is found by the same analysis that looks Other.Mod up); h/1 re-raises
     # (no analysis, no lookup).
-    assert wanted(nr, src) == [b"Mod", b"Space"]
+    assert wanted(nr, src) == [b"Mod/call", b"Space/run"]
 
 
 def test_wanted_next_covers_remote_targets_and_locals() -> None:
@@ -132,7 +137,8 @@ def test_wanted_next_covers_remote_targets_and_locals() -> None:
                   "throws": [], "remote": {"C.D.g/1": "C.D.g", ":x.y/0": ":x.y"}, "locals": ["h"]},
         }
     }
-    assert sorted(nr.wanted_next(facts)) == [b"B", b"D"]
+    assert sorted(nr.wanted_next(facts)) == [b"B/h", b"D/g"]
+    assert list(nr.wanted_next(facts, frozenset({b"B/other"}))) == []
     assert list(nr.wanted_next(None)) == []
 
 
@@ -170,20 +176,33 @@ end
 
 
 def closure(r, files: dict[str, bytes], path: str, facts: dict) -> set[str]:
-    """The files whose facts the engine collects for `path`: those containing a wanted
-    string, then those containing what their facts want next, until nothing new."""
-    strings = set(r.wanted(ctx_of(files[path], path, r)))
+    """The files whose facts the engine collects for `path` (as `api._collect_wanted`
+    does): those that provide a wanted key, then, following in each collected file the
+    wanted keys it provides, those that provide what that wants next, until nothing new."""
+    provided = {p: r.provides(d) for p, d in files.items()}
+
+    def provides(p: str, key: bytes) -> bool:
+        keys = provided[p]
+        return keys is None or key in keys or key_base(key) in keys
+
+    demanded = set(r.wanted(ctx_of(files[path], path, r)))
     chosen: set[str] = set()
-    frontier = strings
-    while frontier:
-        new = {p for p in files if p not in chosen and any(s in files[p] for s in frontier)}
-        chosen |= new
-        frontier = set()
-        for p in new:
-            for s in r.wanted_next(facts.get(p)):
-                if s not in strings:
-                    strings.add(s)
-                    frontier.add(s)
+    followed: dict[str, set[bytes]] = {}
+    changed = True
+    while changed:
+        changed = False
+        new = {p for p in files if p not in chosen and any(provides(p, k) for k in demanded)}
+        if new:
+            chosen |= new
+            changed = True
+        for p in sorted(chosen):
+            keys = {k for k in demanded if provides(p, k)} - followed.setdefault(p, set())
+            if keys:
+                followed[p] |= keys
+                more = set(r.wanted_next(facts.get(p), frozenset(keys))) - demanded
+                if more:
+                    demanded |= more
+                    changed = True
     return chosen
 
 
@@ -213,10 +232,10 @@ def assert_exact(r, files: dict[str, bytes]) -> int:
 def test_chain_needs_wanted_next() -> None:
     nr = rule("narrow-rescue")
     a = CHAIN["lib/a.ex"]
-    assert wanted(nr, a) == [b"Middle"]
+    assert wanted(nr, a) == [b"Middle/step"]
     facts = {p: facts_of(nr, d, p) for p, d in CHAIN.items()}
-    assert sorted(nr.wanted_next(facts["lib/b.ex"])) == [b"Last"]
-    assert closure(nr, CHAIN, "lib/a.ex", facts) == {"lib/a.ex", "lib/b.ex", "lib/c.ex"}
+    assert sorted(nr.wanted_next(facts["lib/b.ex"])) == [b"Last/last"]
+    assert closure(nr, CHAIN, "lib/a.ex", facts) == {"lib/b.ex", "lib/c.ex"}
     # Without C's facts the call is unresolved; with them it narrows to KeyError.
     without_c = {p: f for p, f in facts.items() if p != "lib/c.ex"}
     assert "unknown" in findings(nr, a, "lib/a.ex", without_c, False)[0][1]

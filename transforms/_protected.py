@@ -1193,17 +1193,22 @@ def _merge_funs(target: dict[str, dict[str, Any]], funs: Mapping[str, Any]) -> N
             target[fun] = union
 
 
-def want_of(module: str, fun: str) -> bytes | None:
-    """The key (`Transform.provides`, `syntax.defined_module_keys`) of every file whose
-    facts can define `module.fun`: the last segment of the module's name (a file defining
-    `A.B.C` has `C` after a `defmodule`). None when no file's facts can (project modules
-    are named by aliases, so an Erlang module `:foo` is never one)."""
-    if module.startswith(":"):
-        return None
-    key = module_key(module)
+def _module_key(module: str) -> bytes:
     # A name without an alias segment is no module's name in any file's facts: a key no
     # file provides.
+    key = module_key(module)
     return key if key is not None else module.encode("utf-8")
+
+
+def want_of(module: str, fun: str) -> bytes | None:
+    """The wanted key of the facts of `module.fun`: `b"C/fun"` for module `A.B.C`, which
+    every file whose facts can define it provides as `C` (`Transform.provides`,
+    `syntax.defined_module_keys`: a file defining `A.B.C` has `C` after a `defmodule`),
+    and which `wanted_next` follows function by function. None when no file's facts can
+    (project modules are named by aliases, so an Erlang module `:foo` is never one)."""
+    if module.startswith(":"):
+        return None
+    return _module_key(module) + b"/" + fun.encode("utf-8")
 
 
 def lookup_segments(lookups: Iterable[Mapping[str, Iterable[str]]]) -> list[bytes]:
@@ -1218,13 +1223,21 @@ def lookup_segments(lookups: Iterable[Mapping[str, Iterable[str]]]) -> list[byte
     return list(out)
 
 
-def next_segments(facts: Mapping[str, Mapping[str, Mapping[str, Any]]] | None) -> list[bytes]:
+def next_segments(
+    facts: Mapping[str, Mapping[str, Mapping[str, Any]]] | None, keys: frozenset[bytes] | None = None
+) -> list[bytes]:
     """`wanted_next` of a file's facts: every function `_project_call` can go on to from
-    them (`remote` targets, and `locals` of the same module, which another file may
-    define too)."""
+    the functions wanted of them (`keys`, as `want_of` makes them; None: all of them):
+    their `remote` targets, and `locals` of the same module, which another file may
+    define too."""
     out: dict[bytes, None] = {}
     for module, funs in (facts or {}).items():
-        for f in funs.values():
+        mkey = _module_key(module)
+        if keys is not None and mkey in keys:
+            keys = None  # a bare module key: every function of it
+        for name, f in funs.items():
+            if keys is not None and mkey + b"/" + name.encode("utf-8") not in keys:
+                continue
             for target in f["remote"].values():
                 t_mod, _, t_fun = target.rpartition(".")
                 want = want_of(t_mod, t_fun)

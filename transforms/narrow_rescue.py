@@ -171,8 +171,8 @@ class NarrowRescue(Transform):
         project (what a file defining that module necessarily contains)."""
         return lookup_segments(lookups for _, lookups in self._recorded(ctx))
 
-    def wanted_next(self, facts: Any) -> list[bytes]:
-        return next_segments(facts)
+    def wanted_next(self, facts: Any, keys: frozenset[bytes] | None = None) -> list[bytes]:
+        return next_segments(facts, keys)
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         cands = self._candidates(ctx)
