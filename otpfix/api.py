@@ -20,7 +20,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 from . import cache as cache_mod
 from . import globs, registry
-from .engine import checking_rules, collect_facts, follow, key_base, process_source, provided_by, wanted_of
+from .engine import checking_rules, collect_facts, first_pass, follow, key_base, process_source, provided_by
 from .files import Target, atomic_write, check_stat, describe_os_error, discover, read_bytes_stat
 from .transform import Transform
 from .types import FileResult, RunOptions
@@ -277,11 +277,12 @@ class _Worker:
         rules = self._rules_for(item)
         provides = provided_by(path, data, self.rules, self.options)
         deferred = checking_rules(path, data, rules, self.options)
-        if deferred:
-            wants = _Wants(wanted_of(path, data, deferred))
+        answer = first_pass(path, data, rules, self.options, deferred) if deferred else None
+        if isinstance(answer, dict):
+            wants = _Wants(answer)
             text = lambda: cache_mod.to_json({"w": wants.dump(), "p": _keys_out(provides)})  # noqa: E731
             return (_First(wants, provides), *self._entry(key, text), row)
-        result = process_source(path, data, rules, self.options, {})
+        result = answer if answer is not None else process_source(path, data, rules, self.options, {})
         text = lambda: cache_mod.to_json({**cache_mod.dump_result(result), "p": _keys_out(provides)})  # noqa: E731
         return _First(_slim(result) if self.slim else result, provides), *self._entry(key, text), row
 
@@ -717,11 +718,19 @@ def _collect_wanted(
             return _project_files(items, collected, base)
 
     by_id = {r.id: r for r in rules}
+    # Who provides what: {rule id: {key: [file index]}}, and the files providing any key.
+    index: dict[str, dict[bytes, list[int]]] = {}
+    anything: dict[str, list[int]] = {}
+    for i, keys_of in enumerate(provides):
+        for rid, keys in keys_of.items():
+            if keys is None:
+                anything.setdefault(rid, []).append(i)
+            else:
+                for key in keys:
+                    index.setdefault(rid, {}).setdefault(key, []).append(i)
     demanded: dict[str, set[bytes]] = {}
     every: set[str] = set()  # rules some file wants every file's facts for
     new: dict[str, set[bytes]] = {}
-    followed: dict[tuple[int, str], set[bytes]] = {}
-    followed_all: set[tuple[int, str]] = set()
     decoded: dict[int, dict[str, Any]] = {}
 
     def want(rid: str, keys: tuple[bytes, ...] | None) -> None:
@@ -733,13 +742,14 @@ def _collect_wanted(
             demanded[rid] |= fresh
             new.setdefault(rid, set()).update(fresh)
 
-    def provided(i: int, rid: str, keys: set[bytes]) -> set[bytes]:
-        """The keys of `keys` that file i provides (all, if it provides any key)."""
-        p = provides[i].get(rid, ())
-        if p is None:
-            return set(keys)
-        have = set(p)
-        return {k for k in keys if k in have or key_base(k) in have}
+    def providers(rid: str, keys: Iterable[bytes]) -> dict[int, set[bytes]]:
+        """{file index: the keys of `keys` it provides}."""
+        out: dict[int, set[bytes]] = {}
+        by_key = index.get(rid, {})
+        for key in keys:
+            for i in (*by_key.get(key, ()), *by_key.get(key_base(key), ()), *anything.get(rid, ())):
+                out.setdefault(i, set()).add(key)
+        return out
 
     for _path, w in wants:
         for rid, keys in w.wants.items():
@@ -749,40 +759,35 @@ def _collect_wanted(
         round_new, new = new, {}
         round_every = every - searched_every
         searched_every |= round_every
-        todo = [
-            i
-            for i in range(len(items))
-            if i not in collected
-            and any(rid in provides[i] for rid in round_every)
-            or i not in collected
-            and any(rid in provides[i] and provided(i, rid, keys) for rid, keys in round_new.items())
-        ]
+        # Facts to follow: {(file index, rule id): keys, or None for all of them}.
+        follow_now: dict[tuple[int, str], set[bytes] | None] = {}
+        for rid in round_every:
+            for i, keys_of in enumerate(provides):
+                if rid in keys_of:
+                    follow_now[(i, rid)] = None
+        for rid, keys in round_new.items():
+            if rid in every:
+                continue  # followed whole (above, once)
+            for i, found in providers(rid, keys).items():
+                follow_now.setdefault((i, rid), set()).update(found)  # type: ignore[union-attr]
+        todo = sorted({i for i, _rid in follow_now if i not in collected})
         if todo:
             bar.grow(len(todo))
             values = _phase("collect", [items[i] for i in todo], options, (options, {}, {}, base, slim), broken, bar.advance, signatures)
             for i, value in zip(todo, values):
                 collected[i] = value
-        # Follow the facts: in every collected file, the keys it provides not followed yet.
-        for i in sorted(collected):
-            for rid in sorted(provides[i]):
-                rule = by_id.get(rid)
-                if rule is None:
-                    continue
-                keys: set[bytes] | None
+            # A file collected now is followed for every key wanted of it so far.
+            for rid, keys in demanded.items():
                 if rid in every:
-                    if (i, rid) in followed_all:
-                        continue
-                    followed_all.add((i, rid))
-                    keys = None
-                else:
-                    done = followed.setdefault((i, rid), set())
-                    keys = provided(i, rid, demanded.get(rid, set())) - done
-                    if not keys:
-                        continue
-                    done |= keys
-                facts = _facts_of(collected[i][1], decoded, i).get(rid)
-                if facts is not None:
-                    want(rid, follow(rule, facts, frozenset(keys) if keys is not None else None))
+                    continue
+                for i, found in providers(rid, keys).items():
+                    if i in todo:
+                        follow_now[(i, rid)] = found
+        for (i, rid), keys in sorted(follow_now.items(), key=lambda kv: kv[0]):
+            rule = by_id.get(rid)
+            facts = _facts_of(collected[i][1], decoded, i).get(rid) if rule is not None else None
+            if facts is not None:
+                want(rid, follow(rule, facts, frozenset(keys) if keys is not None else None))  # type: ignore[arg-type]
     if demand_key is not None and store is not None and not options.fix:
         paths = [_path_of(items[i]) for i in sorted(collected)]
         store.put_many([(demand_key, cache_mod.to_json({"c": paths}))], run_size=len(items))

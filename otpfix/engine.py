@@ -124,9 +124,11 @@ def process_source(
     rules: Sequence[Transform],
     options: RunOptions,
     project: Mapping[str, Any] | None = None,
+    source: Source | None = None,
 ) -> FileResult:
+    """`source`: the file already parsed (its bytes are `data`)."""
     try:
-        return _process(path, data, rules, options, project or {})
+        return _process(path, data, rules, options, project or {}, source)
     except InputError as exc:
         return FileResult(path=path, original=data, error=str(exc))
     except RecursionError:
@@ -139,13 +141,15 @@ def _process(
     rules: Sequence[Transform],
     options: RunOptions,
     project: Mapping[str, Any],
+    source: Source | None = None,
 ) -> FileResult:
     check_input(data, options)
     enabled = frozenset(r.id for r in enabled_rules(rules, path, options))
     rules = active_rules(rules, path, data, options)
     if not rules:
         return FileResult(path=path, original=data)
-    source = Source(data, path)
+    if source is None:
+        source = Source(data, path)
     findings = run_checks(source, path, rules, project, enabled)
     if source.root.has_error:
         err = first_error(source.root)
@@ -269,15 +273,34 @@ def provided_by(
     return out
 
 
-def wanted_of(path: str, data: bytes, rules: Sequence[Transform]) -> dict[str, tuple[bytes, ...] | None]:
+def first_pass(
+    path: str, data: bytes, rules: Sequence[Transform], options: RunOptions, waiting: Sequence[Transform]
+) -> FileResult | dict[str, tuple[bytes, ...] | None]:
+    """A file that the project-aware rules `waiting` will check: what they want
+    (`wanted_of`), or, when they want no facts at all, its FileResult at once (with no
+    facts: what they read is nothing), from the same parse."""
+    try:
+        source = Source(data, path)
+    except Exception:
+        return {r.id: None for r in waiting}
+    wants = wanted_of(path, data, waiting, source)
+    if all(keys is not None and not keys for keys in wants.values()):
+        return process_source(path, data, rules, options, {}, source)
+    return wants
+
+
+def wanted_of(
+    path: str, data: bytes, rules: Sequence[Transform], source: Source | None = None
+) -> dict[str, tuple[bytes, ...] | None]:
     """{rule id: the keys `rule.wanted` returns on this file, sorted, or None for "every
     file"}. A rule that fails here wants every file (never a wrong skip); its check
     reports the failure later."""
     out: dict[str, tuple[bytes, ...] | None] = {}
-    try:
-        source = Source(data, path)
-    except Exception:
-        return {r.id: None for r in rules}
+    if source is None:
+        try:
+            source = Source(data, path)
+        except Exception:
+            return {r.id: None for r in rules}
     ctx = Context(source, path)
     for rule in rules:
         try:
