@@ -12,16 +12,16 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 import sys
+import time
 from dataclasses import dataclass, field, replace
 from itertools import repeat
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 from . import cache as cache_mod
 from . import globs, registry
-from .engine import active_rules, checking_rules, collect_facts, process_source, wanted_next, wanted_of
-from .files import Target, atomic_write, describe_os_error, discover, read_bytes
+from .engine import checking_rules, collect_facts, process_source, provided_by, wanted_next, wanted_of
+from .files import Target, atomic_write, check_stat, describe_os_error, discover, read_bytes_stat
 from .transform import Transform
 from .types import FileResult, RunOptions
 
@@ -84,13 +84,20 @@ def default_cache_dir(paths: Sequence[str], config_dir: str | None = None) -> st
     return os.path.join(base, cache_mod.CACHE_DIR_NAME)
 
 
-def _read(target: Target, options: RunOptions) -> tuple[bytes | None, str | None]:
-    if target.error:
-        return None, target.error
-    try:
-        return read_bytes(target.fs_path, options.max_file_size), None
-    except OSError as exc:
-        return None, describe_os_error(exc)
+def _load(item: Item, options: RunOptions) -> tuple[str, bytes | None, str | None, tuple | None]:
+    """(display path, bytes or None, error, stat of a file on disk or None). The stat is
+    (fs path, signature, when it was taken (ns)): taken before reading, so that a digest
+    recorded with it can only be too old, never too new (see cache.trusted_digest)."""
+    if isinstance(item, Target):
+        if item.error:
+            return item.path, None, item.error, None
+        when = time.time_ns()
+        try:
+            data, st = read_bytes_stat(item.fs_path, options.max_file_size)
+        except OSError as exc:
+            return item.path, None, describe_os_error(exc), None
+        return item.path, data, None, (item.fs_path, cache_mod.stat_signature(st), when)
+    return item[0], item[1], None, None
 
 
 def rules_for_path(
@@ -116,40 +123,88 @@ class _Keys:
     """Cache keys; the same computation in the main process (lookups) and in workers
     (the key of what they actually read)."""
 
-    def __init__(
-        self,
-        base: str,
-        project_rules: Sequence[Transform],
-        project_digests: Mapping[str, str],
-        options: RunOptions,
-    ) -> None:
+    def __init__(self, base: str, project_digests: Mapping[str, str]) -> None:
         self.base = base
-        self.project_rules = project_rules
         self.project_digests = project_digests
+
+    def first(self, path: str, digest: str) -> str:
+        """The first pass's answer: a FileResult, or what the file wants (`_Wants`)."""
+        return cache_mod.entry_key("first", self.base, path, digest)
+
+    def facts(self, path: str, digest: str) -> str:
+        return cache_mod.entry_key("facts", self.base, path, digest)
+
+    def check(self, path: str, digest: str, project_rule_ids: Iterable[str]) -> str:
+        # Project facts matter only for the project-aware rules that check this file.
+        extra = [f"{rid}={self.project_digests.get(rid, '')}" for rid in sorted(project_rule_ids)]
+        return cache_mod.entry_key("check", self.base, path, digest, extra)
+
+class _Signatures:
+    """Content digests of the run's files, known in the main process: recorded by the
+    workers that read them, or looked up in the cache's stat table (a file whose stat is
+    unchanged is not read again), or computed from the bytes."""
+
+    def __init__(self, store: "cache_mod.Store | None", options: RunOptions) -> None:
+        self.store = store
         self.options = options
+        self.known: dict[str, str] = {}  # fs path -> digest
+        self.new: list[tuple[str, str, int, str]] = []  # stat rows to record
+        self._rows: dict[str, tuple[str, int, str]] = {}
 
-    def facts(self, path: str, data: bytes) -> str:
-        return cache_mod.entry_key("facts", self.base, path, cache_mod.content_digest(data))
+    def record(self, row: tuple[str, str, int, str] | None) -> None:
+        if row is not None:
+            self.known[row[0]] = row[3]
+            self.new.append(row)
 
-    def wanted(self, path: str, data: bytes) -> str:
-        return cache_mod.entry_key("wanted", self.base, path, cache_mod.content_digest(data))
+    def prefetch(self, items: Iterable[Item]) -> None:
+        if self.store is None:
+            return
+        paths = [i.fs_path for i in items if isinstance(i, Target) and not i.error and i.fs_path not in self.known]
+        if paths:
+            self._rows.update(self.store.get_stats(paths))
 
-    def check(self, path: str, data: bytes, rules: Sequence[Transform]) -> str:
-        extra = []
-        if self.project_rules:
-            # Project facts matter only for the project-aware rules that can run here.
-            project_rules = [r for r in rules if r.uses_project()]
-            for rule in active_rules(project_rules, path, data, self.options):
-                extra.append(f"{rule.id}={self.project_digests.get(rule.id, '')}")
-        return cache_mod.entry_key("check", self.base, path, cache_mod.content_digest(data), extra)
+    def digest(self, item: Item) -> tuple[str | None, bytes | None]:
+        """(digest, bytes if they had to be read) or (None, None) if the file cannot be read."""
+        if not isinstance(item, Target):
+            return cache_mod.content_digest(item[1]), item[1]
+        if item.error:
+            return None, None
+        known = self.known.get(item.fs_path)
+        if known is not None:
+            return known, None
+        try:
+            st = check_stat(item.fs_path, self.options.max_file_size)
+        except OSError:
+            return None, None
+        trusted = cache_mod.trusted_digest(st, self._rows.get(item.fs_path))
+        if trusted is not None:
+            self.known[item.fs_path] = trusted
+            return trusted, None
+        _path, data, _error, meta = _load(item, self.options)
+        if data is None or meta is None:
+            return None, None
+        digest = cache_mod.content_digest(data)
+        self.record((*meta, digest))
+        return digest, data
+
+    def flush(self) -> None:
+        if self.store is not None and self.new and not self.options.fix:
+            self.store.put_stats(self.new)
+        self.new = []
+
+
+#: What a worker method returns: (value, cache key, cache entry as JSON text, stat row).
+#: Key and entry are None when there is nothing to store; the stat row (fs path, stat
+#: signature, when, content digest) is None unless caching and the file was read from disk.
+Outcome = tuple[Any, str | None, str | None, tuple | None]
 
 
 class _Worker:
     """Everything a process needs to handle files of one run; built once per process.
 
-    Workers look entries up in the cache (read-only); their methods return (value, cache
-    key, cache entry), key and entry None when there is nothing new to store, and the main
-    process writes the new entries (as JSON text, serialised here, in parallel)."""
+    Workers never read the cache (the main process answered every hit before starting
+    them); they return what they computed and the entries to store, serialised here, in
+    parallel, and the main process writes them."""
 
     def __init__(
         self,
@@ -158,25 +213,24 @@ class _Worker:
         project_digests: Mapping[str, str],
         base_key: str | None,
         slim: bool,
-        want: "re.Pattern[bytes] | None" = None,
     ) -> None:
         self.options = options
-        #: In a collect round: the files to collect are those this pattern finds something
-        #: in (None: every file).
-        self.want = want
         self.rules = registry.resolve(options.select, options.ignore, options.rule_options)
+        self.has_project_rules = any(r.uses_project() for r in self.rules)
         # The project facts: ready ({rule id: {path: facts}}), or per file as the project
         # pass left them ([(item, JSON text or facts)]), decoded only when a file must be
         # checked (a warm run decodes nothing).
         self._project = project if isinstance(project, Mapping) else None
         self._project_files = project if not isinstance(project, Mapping) else ()
-        project_rules = [r for r in self.rules if r.uses_project()]
         self.keys: _Keys | None = None
-        self.store: cache_mod.Store | None = None
         if base_key and options.cache_dir:
-            self.keys = _Keys(base_key, project_rules, project_digests, options)
-            self.store = cache_mod.Store(options.cache_dir)  # opened on first use, per process
+            self.keys = _Keys(base_key, project_digests)
         self.slim = slim
+        #: Set on the main process's worker that answers from the cache.
+        self.store: cache_mod.Store | None = None
+        self.signatures: _Signatures | None = None
+        #: {path: ids of the project-aware rules that check it}, known from the first pass.
+        self.checking: Mapping[str, Sequence[str]] | None = None
 
     @property
     def project(self) -> Mapping[str, Mapping[str, Any]]:
@@ -185,84 +239,106 @@ class _Worker:
         return self._project
 
     def _recollect(self, item: Item) -> dict[str, Any]:
-        path, data, _error = _load(item, self.options)
+        path, data, _error, _meta = _load(item, self.options)
         return collect_facts(path, data, self.rules, self.options) if data is not None else {}
 
-    def collect(self, item: Item) -> tuple[Any, str | None, Any]:
-        """(value, cache key, cache entry). The value is False for a file this round does
-        not want, else (per-rule digests of this file's facts or None, the facts as JSON
-        text or as objects, {rule id: what the facts want next}). On a hit nothing is
-        decoded here."""
-        path, data, _error = _load(item, self.options)
+    def _stored(self, data: bytes, meta: tuple | None) -> tuple[str | None, tuple | None]:
+        """(content digest, stat row) when caching, else (None, None)."""
+        if self.keys is None:
+            return None, None
+        digest = cache_mod.content_digest(data)
+        return digest, ((*meta, digest) if meta is not None else None)
+
+    def _entry(self, key: str | None, text: Any) -> tuple[str | None, str | None]:
+        # Only scan writes entries: diff and fix read them but leave the disk as it was
+        # (apart from the files fix rewrites).
+        if key is None or self.options.fix:
+            return None, None
+        return key, text() if callable(text) else text
+
+    # -- the three passes (see `_execute`) ---------------------------------------------
+
+    def first(self, item: Item) -> Outcome:
+        """A `_First`: the FileResult of a file that no project-aware rule will check
+        (parsed once, all its rules run), or, for one that such a rule will check, a
+        `_Wants` (what facts it reads; it is checked in the last pass); and the keys its
+        own facts would have (`Transform.provides`)."""
+        path, data, error, meta = _load(item, self.options)
         if data is None:
-            return (None, {}, {}), None, None
-        if self.want is not None and not self.want.search(data):
-            return False, None, None
-        if self.keys is None or self.store is None:
-            facts = collect_facts(path, data, self.rules, self.options)
-            return (None, facts, wanted_next(facts, self.rules)), None, None
-        key = self.keys.facts(path, data)
-        hit = self._facts_hit(key)
-        if hit is not None:
-            return hit, None, None
+            return _First(FileResult(path=path, error=error), {}), None, None, None
+        digest, row = self._stored(data, meta)
+        key = self.keys.first(path, digest) if self.keys is not None and digest is not None else None
+        rules = self._rules_for(item)
+        provides = provided_by(path, data, self.rules, self.options)
+        deferred = checking_rules(path, data, rules, self.options)
+        if deferred:
+            wants = _Wants(wanted_of(path, data, deferred))
+            text = lambda: cache_mod.to_json({"w": wants.dump(), "p": _keys_out(provides)})  # noqa: E731
+            return (_First(wants, provides), *self._entry(key, text), row)
+        result = process_source(path, data, rules, self.options, {})
+        text = lambda: cache_mod.to_json({**cache_mod.dump_result(result), "p": _keys_out(provides)})  # noqa: E731
+        return _First(_slim(result) if self.slim else result, provides), *self._entry(key, text), row
+
+    def collect(self, item: Item) -> Outcome:
+        """(per-rule digests of this file's facts or None, the facts, {rule id: what the
+        facts want next})."""
+        path, data, _error, meta = _load(item, self.options)
+        if data is None:
+            return (None, {}, {}), None, None, None
+        digest, row = self._stored(data, meta)
         facts = collect_facts(path, data, self.rules, self.options)
         nexts = wanted_next(facts, self.rules)
-        if self.options.fix:
-            return (None, facts, nexts), None, None  # diff and fix write no cache entries
+        if digest is None or self.keys is None or self.options.fix:
+            return (None, facts, nexts), None, None, row
         try:
             digests = {rid: cache_mod.digest(value) for rid, value in facts.items()}
             text = cache_mod.to_json(cache_mod.encode(facts))
         except cache_mod.Unencodable:
-            return (None, facts, nexts), None, None  # facts of this kind are recomputed every run
+            return (None, facts, nexts), None, None, row  # facts of this kind are recomputed every run
         # The facts themselves go back (the main process shares them with the checking
         # workers); their text only into the cache.
-        entry = {"d": digests, "f": text, "n": {rid: _needles_out(v) for rid, v in nexts.items()}}
-        return (digests, facts, nexts), key, cache_mod.to_json(entry)
+        entry = {"d": digests, "f": text, "n": _keys_out(nexts)}
+        return (digests, facts, nexts), self.keys.facts(path, digest), cache_mod.to_json(entry), row
 
-    def _facts_hit(self, key: str) -> tuple[dict[str, str], str, dict] | None:
-        return _facts_entry(self.store.get(key) if self.store is not None else None)
-
-    def first(self, item: Item) -> tuple[Any, str | None, Any]:
-        """The first pass over every file: the FileResult of a file that no project-aware
-        rule will check (parsed once, all its rules run), or, for one that such a rule will
-        check, a `_Wants` (what its facts must come from; checked in the last pass)."""
-        path, data, error = _load(item, self.options)
+    def process(self, item: Item) -> Outcome:
+        path, data, error, meta = _load(item, self.options)
         if data is None:
-            return FileResult(path=path, error=error), None, None
+            return FileResult(path=path, error=error), None, None, None
+        digest, row = self._stored(data, meta)
         rules = self._rules_for(item)
-        deferred = checking_rules(path, data, rules, self.options)
-        if not deferred:
-            return self._process(path, data, rules)
+        result = process_source(path, data, rules, self.options, self.project)
         key = None
-        if self.keys is not None and self.store is not None:
-            key = self.keys.wanted(path, data)
-            hit = self._wants_hit(key)
-            if hit is not None:
-                return hit, None, None
-        wants = _Wants(wanted_of(path, data, deferred))
-        if key is None or self.options.fix:
-            return wants, None, None
-        return wants, key, cache_mod.to_json({"w": {rid: _needles_out(v) for rid, v in wants.wants.items()}})
+        if self.keys is not None and digest is not None:
+            ids = [r.id for r in checking_rules(path, data, rules, self.options)]
+            key = self.keys.check(path, digest, ids)
+        entry = self._entry(key, lambda: cache_mod.to_json(cache_mod.dump_result(result)))
+        return (_slim(result) if self.slim else result), *entry, row
 
-    def _wants_hit(self, key: str) -> "_Wants | None":
-        return _wants_entry(self.store.get(key) if self.store is not None else None)
+    # -- answers from the cache (main process) ------------------------------------------
 
     def plan(self, method: str, item: Item) -> tuple | None:
-        """How to answer `method` for `item` from the cache: ("value", v) when no lookup
-        is needed, (kind, key, path, data) for a lookup, None for a miss."""
-        if self.keys is None or self.store is None:
+        """How to answer `method` for `item` from the cache: (kind, key, item, digest,
+        bytes or None) for a lookup, None for a miss.
+        A file whose stat matches the cache's record is not read."""
+        if self.keys is None or self.signatures is None:
             return None
-        path, data, _error = _load(item, self.options)
-        if data is None:
+        path = _path_of(item)
+        digest, data = self.signatures.digest(item)
+        if digest is None:
             return None
         if method == "collect":
-            if self.want is not None and not self.want.search(data):
-                return ("value", False)
-            return ("facts", self.keys.facts(path, data), path, data)
-        rules = self._rules_for(item)
-        if method == "first" and checking_rules(path, data, rules, self.options):
-            return ("wants", self.keys.wanted(path, data), path, data)
-        return ("check", self.keys.check(path, data, rules), path, data)
+            return ("facts", self.keys.facts(path, digest), item, digest, data)
+        if method == "first":
+            return ("first", self.keys.first(path, digest), item, digest, data)
+        ids: Sequence[str] = []
+        if self.checking is not None and path in self.checking:
+            ids = self.checking[path]  # from the first pass: no need to read the file
+        elif self.has_project_rules:
+            data = data if data is not None else self._bytes(item, digest)
+            if data is None:
+                return None
+            ids = [r.id for r in checking_rules(path, data, self._rules_for(item), self.options)]
+        return ("check", self.keys.check(path, digest, ids), item, digest, data)
 
     def answer(self, plan: tuple | None, entries: Mapping[str, Any]) -> Any | None:
         """The cached value a `plan` leads to, given the stored {key: entry}; None: a miss."""
@@ -270,45 +346,29 @@ class _Worker:
             return None
         if plan[0] == "value":
             return plan[1]
-        kind, key, path, data = plan
+        kind, key, item, digest, data = plan
         raw = entries.get(key)
         if raw is None:
             return None
         if kind == "facts":
             return _facts_entry(raw)
-        if kind == "wants":
-            return _wants_entry(raw)
-        return self._hit(path, raw, data)
+        if kind == "first":
+            provides = _keys_in(raw.get("p")) if isinstance(raw, dict) else None
+            if provides is None:
+                return None
+            value = _wants_entry(raw) if "w" in raw else self._hit(item, digest, raw, data)
+            return _First(value, provides) if value is not None else None
+        return self._hit(item, digest, raw, data)
 
-    def process(self, item: Item) -> tuple[FileResult, str | None, Any]:
-        path, data, error = _load(item, self.options)
-        if data is None:
-            return FileResult(path=path, error=error), None, None
-        return self._process(path, data, self._rules_for(item))
+    def _bytes(self, item: Item, digest: str) -> bytes | None:
+        """The file's bytes, if they still have this digest."""
+        _path, data, _error, _meta = _load(item, self.options)
+        if data is None or cache_mod.content_digest(data) != digest:
+            return None
+        return data
 
-    def _process(self, path: str, data: bytes, rules: Sequence[Transform]) -> tuple[FileResult, str | None, Any]:
-        key = None
-        if self.keys is not None and self.store is not None:
-            key = self.keys.check(path, data, rules)
-            raw = self.store.get(key)
-            if raw is not None:
-                hit = self._hit(path, raw, data)
-                if hit is not None:
-                    return hit, None, None
-        result = process_source(path, data, rules, self.options, self.project)
-        entry = None
-        # Only scan writes entries: diff and fix read them but leave the disk as it was
-        # (apart from the files fix rewrites).
-        if key is not None and not self.options.fix:
-            entry = cache_mod.to_json(cache_mod.dump_result(result))
-        else:
-            key = None
-        return (_slim(result) if self.slim else result), key, entry
-
-    def _rules_for(self, item: Item) -> Sequence[Transform]:
-        return rules_for_path(item.fs_path if isinstance(item, Target) else item[0], self.rules, self.options)
-
-    def _hit(self, path: str, raw: Any, data: bytes) -> FileResult | None:
+    def _hit(self, item: Item, digest: str, raw: Any, data: bytes | None) -> FileResult | None:
+        path = _path_of(item)
         try:
             findings, error = cache_mod.load_entry(path, raw)
         except Exception:
@@ -317,10 +377,17 @@ class _Worker:
         # diff/fix it is the whole answer only when there is nothing to fix.
         if self.options.fix and (findings or error):
             return None
-        keep = not self.slim or _needs_original(findings, data)
+        keep = not self.slim or _needs_original(findings)
+        if keep and data is None:
+            data = self._bytes(item, digest)
+            if data is None:
+                return None  # changed since: a miss
         return FileResult(
             path=path, findings=findings, original=data if keep else None, error=error, remaining=findings
         )
+
+    def _rules_for(self, item: Item) -> Sequence[Transform]:
+        return rules_for_path(item.fs_path if isinstance(item, Target) else item[0], self.rules, self.options)
 
     def close(self) -> None:
         if self.store is not None:
@@ -329,14 +396,14 @@ class _Worker:
 
 def _facts_entry(raw: Any) -> tuple[dict[str, str], str, dict] | None:
     if isinstance(raw, dict) and isinstance(raw.get("d"), dict) and isinstance(raw.get("f"), str):
-        nexts = _needles_in(raw.get("n"))
+        nexts = _keys_in(raw.get("n"))
         if nexts is not None:
             return raw["d"], raw["f"], nexts
     return None
 
 
 def _wants_entry(raw: Any) -> "_Wants | None":
-    wants = _needles_in(raw.get("w")) if isinstance(raw, dict) else None
+    wants = _keys_in(raw.get("w")) if isinstance(raw, dict) else None
     return _Wants(wants) if wants is not None else None
 
 
@@ -349,13 +416,27 @@ class _Wants:
     def __init__(self, wants: Mapping[str, tuple[bytes, ...] | None]) -> None:
         self.wants = dict(wants)
 
+    def dump(self) -> dict[str, list[str] | None]:
+        return _keys_out(self.wants)
 
-def _needles_out(needles: tuple[bytes, ...] | None) -> list[str] | None:
-    return None if needles is None else [n.decode("latin-1") for n in needles]
+
+class _First:
+    """What the first pass says of a file: its FileResult or its `_Wants`, and the keys
+    its facts would have ({rule id: keys or None}, `Transform.provides`)."""
+
+    __slots__ = ("value", "provides")
+
+    def __init__(self, value: Any, provides: Mapping[str, tuple[bytes, ...] | None]) -> None:
+        self.value = value
+        self.provides = provides
 
 
-def _needles_in(raw: Any) -> dict[str, tuple[bytes, ...] | None] | None:
-    """The inverse of `_needles_out` over a {rule id: ...} mapping; None if malformed."""
+def _keys_out(keys: Mapping[str, tuple[bytes, ...] | None]) -> dict[str, list[str] | None]:
+    return {rid: None if v is None else [k.decode("latin-1") for k in v] for rid, v in keys.items()}
+
+
+def _keys_in(raw: Any) -> dict[str, tuple[bytes, ...] | None] | None:
+    """The inverse of `_keys_out`; None if malformed."""
     if not isinstance(raw, dict):
         return None
     out: dict[str, tuple[bytes, ...] | None] = {}
@@ -393,18 +474,11 @@ def _decode_project(
     return project
 
 
-def _load(item: Item, options: RunOptions) -> tuple[str, bytes | None, str | None]:
-    if isinstance(item, Target):
-        data, error = _read(item, options)
-        return item.path, data, error
-    return item[0], item[1], None
-
-
 def _path_of(item: Item) -> str:
     return item.path if isinstance(item, Target) else item[0]
 
 
-def _needs_original(findings: Sequence[Any], data: bytes) -> bool:
+def _needs_original(findings: Sequence[Any]) -> bool:
     # A report may place a fix's edits (SARIF replacements, --interactive).
     return any(f.fix is not None for f in findings)
 
@@ -413,7 +487,7 @@ def _slim(result: FileResult) -> FileResult:
     """Drop `original` where nothing needs it (memory stays bounded on big runs)."""
     if result.original is None or result.fixed is not None:
         return result
-    if _needs_original(result.findings, result.original):
+    if _needs_original(result.findings):
         return result
     return replace(result, original=None)
 
@@ -489,9 +563,9 @@ def _map(
         yield on_broken(item)
 
 
-def _broken_result(item: Item) -> tuple[FileResult, None, None]:
+def _broken_result(item: Item) -> Outcome:
     error = "an otpfix worker process crashed during this part of the run"
-    return FileResult(path=_path_of(item), error=error), None, None
+    return FileResult(path=_path_of(item), error=error), None, None, None
 
 
 # -- runs ------------------------------------------------------------------------------------
@@ -504,6 +578,8 @@ def _phase(
     worker_args: tuple,
     on_broken: Callable[[Item], Any],
     advance: Callable[[], None],
+    signatures: _Signatures,
+    checking: Mapping[str, Sequence[str]] | None = None,
 ) -> list[Any]:
     """One pass over the files. Cache hits are answered here, in this process (starting
     workers and sending results back would cost more than the lookups); the misses go to
@@ -511,24 +587,27 @@ def _phase(
     values: list[Any] = [None] * len(items)
     todo = list(range(len(items)))
     base_key = worker_args[3]
-    if options.cache_dir and base_key and cache_mod.Store.exists(options.cache_dir):
+    store = signatures.store
+    if store is not None and base_key and cache_mod.Store.exists(store.directory):
         local = _Worker(*worker_args)
-        try:
-            todo = []
-            for start in range(0, len(items), LOOKUP_BATCH):
-                batch = range(start, min(start + LOOKUP_BATCH, len(items)))
-                plans = [local.plan(method, items[i]) for i in batch]
-                assert local.store is not None
-                entries = local.store.get_many([p[1] for p in plans if p is not None and p[0] != "value"])
-                for i, plan in zip(batch, plans):
-                    hit = local.answer(plan, entries)
-                    if hit is None:
-                        todo.append(i)
-                    else:
-                        values[i] = hit
-                        advance()
-        finally:
-            local.close()  # no connection stays open across the fork below
+        local.signatures = signatures
+        local.checking = checking
+        todo = []
+        for start in range(0, len(items), LOOKUP_BATCH):
+            batch = range(start, min(start + LOOKUP_BATCH, len(items)))
+            signatures.prefetch(items[i] for i in batch)
+            plans = [local.plan(method, items[i]) for i in batch]
+            entries = store.get_many([p[1] for p in plans if p is not None])
+            for i, plan in zip(batch, plans):
+                hit = local.answer(plan, entries)
+                if hit is None:
+                    todo.append(i)
+                else:
+                    values[i] = hit
+                    advance()
+    if store is not None:
+        signatures.flush()
+        store.close(retry=True)  # no connection stays open across the fork below
     work = [items[i] for i in todo]
     jobs = effective_jobs(options.jobs, len(work))
     project = worker_args[1]
@@ -538,11 +617,11 @@ def _phase(
         recollect = _Worker(*worker_args)._recollect
         worker_args = (worker_args[0], _decode_project(project, recollect), *worker_args[2:])
     writes: list[tuple[str, str]] = []
-    store = cache_mod.Store(options.cache_dir) if options.cache_dir else None
     try:
         outcomes = _map(method, work, jobs, worker_args, on_broken, advance)
-        for n, (value, key, entry) in enumerate(outcomes):  # to the end: the pool shuts down
+        for n, (value, key, entry, row) in enumerate(outcomes):  # to the end: the pool shuts down
             values[todo[n]] = value
+            signatures.record(row)
             if key is not None and store is not None:
                 writes.append((key, entry))
                 if len(writes) >= WRITE_BATCH:  # memory stays bounded: write as we go
@@ -550,6 +629,7 @@ def _phase(
                     writes = []
         if store is not None:
             store.put_many(writes, run_size=len(items))
+            signatures.flush()
     finally:
         if store is not None:
             store.close()  # only ever opened after the workers were forked
@@ -562,76 +642,98 @@ def _execute(items: Sequence[Item], options: RunOptions, rules: list[Transform],
     Without project-aware rules: one pass. With them, three steps, each file parsed once
     unless a project-aware rule checks it:
       1. "first": every file; a file no project-aware rule will check is processed right
-         away (its final result); a file one will check says which files its facts must
-         come from (`Transform.wanted`).
-      2. "collect", in rounds: `collect` on the files some checked file wants, then on
-         those the collected facts want next (`Transform.wanted_next`), until nothing new.
+         away (its final result); a file one will check says which facts it reads
+         (`Transform.wanted`); every file says under which keys its own facts would be
+         found (`Transform.provides`, from the bytes).
+      2. "collect", in rounds: `collect` on the files that provide a key some checked file
+         wants, then on those that provide what the collected facts want next
+         (`Transform.wanted_next`), until nothing new.
       3. "process": the files of step 1 that wait for facts, now checked with them.
     """
     base = cache_mod.base_key(rules, options) if options.cache_dir else None
+    store = cache_mod.Store(options.cache_dir) if base is not None and options.cache_dir else None
+    signatures = _Signatures(store, options)
     with _progress(options, len(items)) as bar:
         if not any(r.uses_project() for r in rules):
             args = (options, {}, {}, base, slim)
-            return _phase("process", items, options, args, _broken_result, bar.advance)
+            return _phase("process", items, options, args, _broken_result, bar.advance, signatures)
         args = (options, {}, {}, base, slim)
-        results: list[Any] = _phase("first", items, options, args, _broken_result, bar.advance)
+        broken = lambda item: (_First(_broken_result(item)[0], {}), None, None, None)  # noqa: E731
+        firsts: list[_First] = _phase("first", items, options, args, broken, bar.advance, signatures)
+        results: list[Any] = [f.value for f in firsts]
         waiting = [i for i, value in enumerate(results) if isinstance(value, _Wants)]
         if not waiting:
             return results
-        wants = [results[i] for i in waiting]
-        files, digests = _collect_wanted(items, wants, options, base, slim, bar)
+        files, digests = _collect_wanted(
+            items, [results[i] for i in waiting], [f.provides for f in firsts], options, base, slim, bar, signatures
+        )
+        del firsts
         bar.grow(len(waiting))
         args = (options, files if base is not None else _decode_project(files), digests, base, slim)
-        checked = _phase("process", [items[i] for i in waiting], options, args, _broken_result, bar.advance)
+        waiting_items = [items[i] for i in waiting]
+        checking = {_path_of(items[i]): sorted(results[i].wants) for i in waiting}
+        checked = _phase("process", waiting_items, options, args, _broken_result, bar.advance, signatures, checking)
         for i, result in zip(waiting, checked):
             results[i] = result
         return results
 
 
-def _needle_pattern(needles: Iterable[bytes]) -> "re.Pattern[bytes]":
-    return re.compile(b"|".join(re.escape(n) for n in sorted(set(needles))))
-
-
 def _collect_wanted(
-    items: Sequence[Item], wants: Sequence[_Wants], options: RunOptions, base: str | None, slim: bool, bar: Any
+    items: Sequence[Item],
+    wants: Sequence[_Wants],
+    provides: Sequence[Mapping[str, tuple[bytes, ...] | None]],
+    options: RunOptions,
+    base: str | None,
+    slim: bool,
+    bar: Any,
+    signatures: _Signatures,
 ) -> tuple[list[tuple[Item, Any]], dict[str, str]]:
     """Step 2 of `_execute`: ([(item, facts or their JSON text)] in file order, for every
-    file collected; {rule id: digest of the facts it sees} when caching)."""
-    every = False
-    new: set[bytes] = set()
-    for w in wants:
-        for needles in w.wants.values():
-            if needles is None:
-                every = True
-            else:
-                new.update(needles)
+    file collected; {rule id: digest of the facts it sees} when caching). The rounds are
+    set operations on the keys the first pass returned: no file is read to choose."""
     collected: dict[int, tuple[Any, Any]] = {}
-    searched: set[bytes] = set()
-    broken = lambda _i: ((None, {}, {}), None, None)  # noqa: E731
-    while every or new:
-        todo = [i for i in range(len(items)) if i not in collected]
+    broken = lambda _i: ((None, {}, {}), None, None, None)  # noqa: E731
+    new: dict[str, set[bytes] | None] = {}  # rule id -> keys not searched yet (None: all)
+
+    def want(rid: str, keys: tuple[bytes, ...] | None) -> None:
+        if keys is None:
+            new[rid] = None
+        elif new.get(rid, set()) is not None:
+            new.setdefault(rid, set()).update(k for k in keys if k not in searched.get(rid, ()))
+
+    searched: dict[str, set[bytes]] = {}
+    for w in wants:
+        for rid, keys in w.wants.items():
+            want(rid, keys)
+    while any(v is None or v for v in new.values()):
+        todo = [
+            i
+            for i in range(len(items))
+            if i not in collected
+            and any(
+                rid in provides[i] and (keys is None or provides[i][rid] is None or not keys.isdisjoint(provides[i][rid]))
+                for rid, keys in new.items()
+            )
+        ]
+        for rid, keys in new.items():
+            if keys is not None:
+                searched.setdefault(rid, set()).update(keys)
+        new = {}
         if not todo:
             break
-        # Every file at once (some rule wants any file), else those with a new needle.
-        pattern = None if every else _needle_pattern(new)
-        searched |= new
         bar.grow(len(todo))
-        args = (options, {}, {}, base, slim, pattern)
-        values = _phase("collect", [items[i] for i in todo], options, args, broken, bar.advance)
-        was_every, every, more = every, False, set()
-        for i, value in zip(todo, values):
-            if value is False:
-                continue
-            file_digests, payload, nexts = value
+        args = (options, {}, {}, base, slim)
+        values = _phase("collect", [items[i] for i in todo], options, args, broken, bar.advance, signatures)
+        for i, (file_digests, payload, nexts) in zip(todo, values):
             collected[i] = (file_digests, payload)
-            for needles in nexts.values():
-                if needles is None:
-                    every = True
-                else:
-                    more.update(needles)
-        if was_every:
-            break  # every file is collected
-        new = more - searched
+            for rid, keys in nexts.items():
+                want(rid, keys)
+    return _project_files(items, collected, base)
+
+
+def _project_files(
+    items: Sequence[Item], collected: Mapping[int, tuple[Any, Any]], base: str | None
+) -> tuple[list[tuple[Item, Any]], dict[str, str]]:
     files = [(items[i], collected[i][1]) for i in sorted(collected)]
     digests: dict[str, str] = {}
     if base is not None:

@@ -27,7 +27,7 @@ from . import __version__
 from .types import Applicability, Edit, FileResult, Finding, Fix, RunOptions, Span
 
 CACHE_DIR_NAME = ".otpfix_cache"
-FORMAT = "3"  # bump when the entry layout changes
+FORMAT = "4"  # bump when the entry layout changes
 
 #: RunOptions fields that cannot change a file's findings (everything else is in the key,
 #: so a field added later is safe by default: at worst it costs cache misses).
@@ -236,6 +236,30 @@ def content_digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+#: A recorded digest is trusted only for a file last changed this long before it was read.
+RACY_NS = 3_000_000_000
+
+
+def stat_signature(st: os.stat_result) -> str:
+    """What changes whenever a file's content can have changed: size, modification and
+    status-change times (ns), inode and device (git's index makes the same bet)."""
+    return f"{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}:{st.st_ino}:{st.st_dev}"
+
+
+def trusted_digest(st: os.stat_result, row: tuple[str, int, str] | None) -> str | None:
+    """The content digest recorded for a file whose stat is `st`, if it can be trusted:
+    the same signature, and the file had not changed for RACY_NS before it was read (a
+    change in the same clock tick as the reading would keep the signature: "racy")."""
+    if row is None:
+        return None
+    sig, recorded, digest = row
+    if sig != stat_signature(st):
+        return None
+    if st.st_mtime_ns + RACY_NS > recorded or st.st_ctime_ns + RACY_NS > recorded:
+        return None
+    return digest
+
+
 def entry_key(kind: str, base: str, path: str, data_digest: str, extra: Iterable[str] = ()) -> str:
     h = hashlib.sha256()
     for part in (kind, base, path, data_digest, *extra):
@@ -285,6 +309,10 @@ class Store:
             db.execute("PRAGMA synchronous=NORMAL")
             db.execute(
                 "CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
+            )
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS stats (path TEXT PRIMARY KEY, sig TEXT NOT NULL, "
+                "recorded INTEGER NOT NULL, digest TEXT NOT NULL)"
             )
         except sqlite3.Error:
             db.close()
@@ -347,6 +375,54 @@ class Store:
             self._broken = True
         return out
 
+    def get_stats(self, paths: Sequence[str]) -> dict[str, tuple[str, int, str]]:
+        """{path: (stat signature, when it was recorded (ns), content digest)} (see
+        `trusted_digest`), in batches."""
+        import sqlite3
+
+        out: dict[str, tuple[str, int, str]] = {}
+        try:
+            db = self._open(create=False)
+            if db is None:
+                return out
+            for start in range(0, len(paths), 500):
+                batch = paths[start : start + 500]
+                marks = ",".join("?" * len(batch))
+                query = f"SELECT path, sig, recorded, digest FROM stats WHERE path IN ({marks})"
+                for path, sig, recorded, digest in db.execute(query, batch):
+                    out[path] = (sig, recorded, digest)
+        except (sqlite3.Error, OSError):
+            self.close()
+            self._broken = True
+        return out
+
+    def put_stats(self, rows: Sequence[tuple[str, str, int, str]]) -> None:
+        """Record (path, stat signature, when, content digest) rows; failures are ignored."""
+        if not rows:
+            return
+        import sqlite3
+
+        try:
+            db = self._open(create=True)
+            if db is None:
+                return
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                db.executemany("INSERT OR REPLACE INTO stats (path, sig, recorded, digest) VALUES (?, ?, ?, ?)", rows)
+                cap = max(self.MAX_ENTRIES, 4 * len(rows))
+                (count,) = db.execute("SELECT count(*) FROM stats").fetchone()
+                if count > cap:
+                    db.execute(
+                        "DELETE FROM stats WHERE rowid IN (SELECT rowid FROM stats ORDER BY rowid LIMIT ?)",
+                        (count - cap,),
+                    )
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+        except (sqlite3.Error, OSError):
+            self.close()
+
     def put_many(self, entries: Sequence[tuple[str, str]], run_size: int = 0) -> None:
         """Store (key, JSON text) pairs in one transaction."""
         if not entries:
@@ -391,7 +467,11 @@ class Store:
             except OSError:
                 pass
 
-    def close(self) -> None:
+    def close(self, retry: bool = False) -> None:
+        """Close the connection; `retry`: a later call may open it again even after an
+        error (writes rebuild a corrupt database)."""
+        if retry:
+            self._broken = False
         if self._db is not None:
             try:
                 self._db.close()

@@ -246,9 +246,32 @@ def checking_rules(
     return active_rules(project_rules, path, data, options)
 
 
+def provided_by(
+    path: str, data: bytes, rules: Sequence[Transform], options: RunOptions
+) -> dict[str, tuple[bytes, ...] | None]:
+    """{rule id: the keys `rule.provides` gives this file, or None for any key} for the
+    project-aware rules that would collect it (none for a file they cannot collect)."""
+    out: dict[str, tuple[bytes, ...] | None] = {}
+    if not any(r.uses_project() for r in rules):
+        return out
+    try:
+        check_input(data, options)
+    except InputError:
+        return out
+    for rule in enabled_rules([r for r in rules if r.uses_project()], path, options):
+        if not rule.could_collect(data):
+            continue
+        try:
+            keys = rule.provides(data)
+            out[rule.id] = None if keys is None else tuple(sorted(set(keys)))
+        except Exception:
+            out[rule.id] = None
+    return out
+
+
 def wanted_of(path: str, data: bytes, rules: Sequence[Transform]) -> dict[str, tuple[bytes, ...] | None]:
-    """{rule id: the byte strings `rule.wanted` returns on this file, sorted, or None for
-    "any file"}. A rule that fails here wants every file (never a wrong skip); its check
+    """{rule id: the keys `rule.wanted` returns on this file, sorted, or None for "every
+    file"}. A rule that fails here wants every file (never a wrong skip); its check
     reports the failure later."""
     out: dict[str, tuple[bytes, ...] | None] = {}
     try:

@@ -144,13 +144,24 @@ class FileRefused(OSError):
 
 def read_bytes(fs_path: str, limit: int) -> bytes:
     """Read a file; raises OSError with a user-facing message on failure."""
+    return read_bytes_stat(fs_path, limit)[0]
+
+
+def read_bytes_stat(fs_path: str, limit: int) -> tuple[bytes, os.stat_result]:
+    """`read_bytes`, and the file's stat taken before reading it."""
+    st = check_stat(fs_path, limit)
+    with open(fs_path, "rb") as fh:
+        return fh.read(limit + 1), st
+
+
+def check_stat(fs_path: str, limit: int) -> os.stat_result:
+    """The stat of a file otpfix may read; raises OSError (user-facing message) if not."""
     st = os.stat(fs_path)
     if not stat.S_ISREG(st.st_mode):
         raise FileRefused("not a regular file")
     if st.st_size > limit:
         raise FileRefused(f"file is larger than the {limit} byte limit; skipped")
-    with open(fs_path, "rb") as fh:
-        return fh.read(limit + 1)
+    return st
 
 
 def describe_os_error(exc: OSError) -> str:

@@ -7,6 +7,7 @@ result) when the shape is not the one they know; callers give up rather than gue
 from __future__ import annotations
 
 import bisect
+import re
 from functools import lru_cache
 from typing import Iterable, Iterator
 
@@ -369,3 +370,40 @@ def identifiers_in(node: Node) -> set[str]:
 
 def calls_in(node: Node) -> Iterable[Node]:
     return (n for n in walk(node) if n.type == "call")
+
+
+# -- keys of module facts (Transform.provides) -----------------------------------------------
+
+_GAP = rb"(?:\s|#[^\n]*)*"  # white space and comments
+_SEGMENT = rb"[A-Z][A-Za-z0-9_]*"
+_DEFMODULE = re.compile(
+    rb"(?<![A-Za-z0-9_?!@.:])defmodule(?![A-Za-z0-9_?!:])(?:" + _GAP + rb"\(?" + rb")*" + _GAP
+    + rb"(" + _SEGMENT + rb"(?:" + _GAP + rb"\." + _GAP + _SEGMENT + rb")*)?"
+)
+_LAST_SEGMENT = re.compile(_SEGMENT + rb"$")
+
+
+def defined_module_keys(data: bytes) -> list[bytes] | None:
+    """The last segment of every module a file can define (`defmodule A.B.C` and
+    `defmodule C` nested in `defmodule A.B` both give `C`), found in the bytes without
+    parsing: the keys for `Transform.provides` of rules whose facts are per module (their
+    `wanted` then gives the last segment of each module it looks up). Over-approximates
+    (a `defmodule` in a comment or string counts). None when some `defmodule` is not
+    followed by an alias (`defmodule unquote(name)`): any module then."""
+    keys: dict[bytes, None] = {}
+    for match in _DEFMODULE.finditer(data):
+        alias = match.group(1)
+        if alias is None:
+            return None
+        last = _LAST_SEGMENT.search(alias)
+        if last is None:
+            return None
+        keys.setdefault(last.group(0), None)
+    return list(keys)
+
+
+def module_key(name: str) -> bytes | None:
+    """The key of module `name` ("A.B.C", as a rule names it from alias text) among
+    `defined_module_keys`: its last segment; None when it has none (then want every file)."""
+    last = _LAST_SEGMENT.search(name.rstrip().encode("utf-8"))
+    return last.group(0) if last is not None else None

@@ -57,21 +57,27 @@ class Transform:
         """Project-wide facts from one file (plain data), or None. Optional."""
         return None
 
-    def wanted(self, ctx: "Context") -> Iterable[bytes] | None:
-        """Which files' facts `check` can read on this file (project-aware rules only).
+    def provides(self, data: bytes) -> Iterable[bytes] | None:
+        """Keys under which `check` can find this file's facts, from the bytes alone (no
+        parse): exact like `needles`, over-approximating (a key the facts do not hold
+        costs a `collect`, a missing one is a bug). None (the default): any key. See
+        `wanted`; for facts about modules, `syntax.defined_module_keys` is the usual
+        answer."""
+        return None
 
-        Called on a file the rule will check, before any facts exist. Returns byte strings
-        such that `check` on this file reads only facts of files that contain at least one
-        of them; None (the default) means "any file". The engine then runs `collect` only
-        on the files some checked file wants (plus those `wanted_next` adds). It must be
-        exact, like `needles`: a file that is not collected must be one whose facts the
-        check would never read."""
+    def wanted(self, ctx: "Context") -> Iterable[bytes] | None:
+        """Keys of the facts `check` can read on this file (project-aware rules only).
+
+        Called on a file the rule will check, before any facts exist: `check` on this
+        file reads only facts of files whose `provides` includes one of these keys (or is
+        None). None (the default) means "every file". The engine then runs `collect`
+        only on the files some checked file wants, plus those `wanted_next` adds."""
         return None
 
     def wanted_next(self, facts: Any) -> Iterable[bytes] | None:
-        """Files whose facts `check` can reach by following `facts` (what `collect`
-        returned for one wanted file): byte strings as for `wanted`, None for "any file".
-        Default: none (facts are not followed into other files)."""
+        """Keys of further facts `check` can reach by following `facts` (what `collect`
+        returned for one wanted file), as for `wanted`; None for "every file". Default:
+        none (facts are not followed into other files)."""
         return ()
 
     def check(self, ctx: "Context") -> Iterable[Finding]:

@@ -86,7 +86,7 @@ def test_unreadable_and_vanishing_files(tmp_path: Path, monkeypatch):
     (tmp_path / "a.ex").write_bytes(DOWN)
     (tmp_path / "gone.ex").write_bytes(DOWN)
     (tmp_path / "locked.ex").write_bytes(DOWN)
-    real = api.read_bytes
+    real = api.read_bytes_stat
 
     def fake_read(path, limit):
         if path.endswith("locked.ex"):
@@ -95,7 +95,7 @@ def test_unreadable_and_vanishing_files(tmp_path: Path, monkeypatch):
             os.unlink(path)
         return real(path, limit)
 
-    monkeypatch.setattr(api, "read_bytes", fake_read)
+    monkeypatch.setattr(api, "read_bytes_stat", fake_read)
     run = api.run([str(tmp_path)], RunOptions(fix=True))
     errors = {Path(r.path).name: r.error for r in run.results}
     assert errors == {

@@ -262,3 +262,58 @@ def test_store_keeps_the_newest_entries(tmp_path, monkeypatch):
     reader.close()
     assert (tmp_path / "c" / ".gitignore").read_text().endswith("*\n")
     assert (tmp_path / "c" / "CACHEDIR.TAG").read_text().startswith("Signature: 8a477f597d28d172789f06886806bc55")
+
+
+# -- the stat table: unchanged files are not read on a warm run ------------------------------
+
+
+@pytest.fixture
+def reads(monkeypatch):
+    """Paths otpfix read (through the one function every read goes through)."""
+    seen: list[str] = []
+    original = api.read_bytes_stat
+
+    def counting(fs_path, limit):
+        seen.append(fs_path)
+        return original(fs_path, limit)
+
+    monkeypatch.setattr(api, "read_bytes_stat", counting)
+    return seen
+
+
+def test_warm_run_reads_only_files_it_must_show(tree, monkeypatch, reads):
+    # Files written by the fixture are "racy" (changed within RACY_NS of being read):
+    # no margin here, instead of sleeping.
+    monkeypatch.setattr(cache, "RACY_NS", 0)
+    cold = scan(tree)
+    reads.clear()
+    warm = scan(tree)
+    assert warm.results == cold.results
+    # Only the files whose fixes a report may place (the FileResult keeps their bytes).
+    must_show = {r.path for r in warm.results if r.original is not None}
+    assert must_show and len(must_show) < len(warm.results) / 2
+    assert {os.path.relpath(p, tree) for p in reads} == must_show
+
+
+def test_racy_files_are_read_again(tree, monkeypatch, reads):
+    """With the real margin, files written a moment ago are read (and hashed) again."""
+    cold = scan(tree)
+    reads.clear()
+    assert scan(tree).results == cold.results
+    assert len(reads) >= len(cold.results) - 2  # the two unreadable/refused ones aside
+
+
+def test_same_size_same_mtime_change_is_seen(tree, monkeypatch):
+    """A change that keeps size and modification time (restored with utime) still
+    changes the inode's status-change time: the file is read again."""
+    monkeypatch.setattr(cache, "RACY_NS", 0)
+    target = tree / "lib" / "part1" / "m1.ex"
+    scan(tree)
+    before = os.stat(target)
+    text = target.read_text()
+    changed = text.replace("def value(x), do: x + 1", "def value(x), do: x - 1")
+    assert changed != text and len(changed) == len(text)
+    target.write_text(changed)
+    os.utime(target, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert os.stat(target).st_mtime_ns == before.st_mtime_ns
+    assert scan(tree).results == api.run(["lib", "test"], RunOptions(select=RULES, jobs=1)).results

@@ -10,7 +10,7 @@ import pytest
 
 import golden_cases
 from otpfix import api, registry
-from otpfix.syntax import call_name, module_name
+from otpfix.syntax import call_name, defined_module_keys, module_name
 from otpfix.transform import Context, Transform
 from otpfix.types import RunOptions
 
@@ -49,6 +49,9 @@ class ChainCalls(Transform):
                 facts[name] = sorted(set(self._called(ctx, mod)))
         return facts or None
 
+    def provides(self, data: bytes):
+        return defined_module_keys(data)
+
     def wanted(self, ctx: Context):
         return [m.rsplit(".", 1)[-1].encode() for m in self._called(ctx)]
 
@@ -82,8 +85,10 @@ def sources() -> dict[str, bytes]:
         "lib/a.ex": _module("App.Alpha", ["App.Beta"]),
         "lib/b.ex": _module("App.Beta", ["Deep.Gamma"]),
         "lib/c.ex": _module("Deep.Gamma", []),
-        # Mentions the segment of a wanted module in a comment: wanted (bytes), collected.
-        "lib/decoy.ex": "# see Alpha for details\n" + _module("App.Decoy", []),
+        # Mentions a wanted module without defining it: not collected.
+        "lib/decoy.ex": "# see App.Alpha for details\n" + _module("App.Decoy", ["App.Alpha"]),
+        # Defines a module with the same last segment: collected (keys are last segments).
+        "lib/twin.ex": _module("Other.Beta", []),
     }
     for i in range(30):
         files[f"lib/other{i}.ex"] = _module(f"App.Other{i}", ["App.Start"])
@@ -115,12 +120,11 @@ def _message(run: api.Run) -> str:
 
 def test_collects_only_the_wanted_files_transitively(rule):
     run = api.run_sources(sources(), OPTIONS)
-    # App.Alpha (wanted by start.ex), then App.Beta (Alpha's facts), then Deep.Gamma
-    # (Beta's facts), one round each; the decoy contains the bytes "Alpha" (in a comment)
-    # and start.ex calls App.Alpha: both collected in the first round.
+    # App.Alpha (wanted by start.ex), then App.Beta (Alpha's facts) and its twin
+    # Other.Beta (same key), then Deep.Gamma (Beta's facts), one round each.
     assert _message(run) == "reaches App.Alpha,App.Beta,Deep.Gamma"
     assert "lib/other0.ex" not in rule
-    assert rule == ["lib/a.ex", "lib/decoy.ex", "lib/start.ex", "lib/b.ex", "lib/c.ex"]
+    assert rule == ["lib/a.ex", "lib/b.ex", "lib/twin.ex", "lib/c.ex"]
 
 
 def test_same_results_as_collecting_every_file(rule, monkeypatch):

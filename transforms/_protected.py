@@ -13,7 +13,8 @@ from typing import Any, Iterable, Mapping
 from tree_sitter import Node, QueryCursor
 
 from otpfix.syntax import (
-    effective_args,
+    arguments_node,
+    module_key,
     is_piped_into,
     compile_query,
     block_expressions,
@@ -167,6 +168,25 @@ _DIRECT_QUERY = """
 """
 
 _TELEMETRY_QUERY = '(call target: (dot left: (atom) @m (#eq? @m ":telemetry"))) @c'
+
+
+def _target_name(target: Node | None) -> str | None:
+    """`call_name` of a call, given its target node."""
+    if target is None:
+        return None
+    kind = target.type
+    if kind == "identifier":
+        return text_of(target)
+    if kind == "dot":
+        left = target.child_by_field_name("left")
+        if left is None:
+            return None
+        right = target.child_by_field_name("right")
+        if right is None:
+            return text_of(left) + "."
+        if left.type in ("alias", "atom", "identifier"):
+            return f"{text_of(left)}.{text_of(right)}"
+    return None
 
 
 def _telemetry_calls(node: Node) -> list[Node]:
@@ -532,7 +552,32 @@ class Analyzer:
                 if any(a <= start and end <= b for a, b in skipped):
                     continue
             if kind == "call":
-                name = call_name(n)
+                target = n.child_by_field_name("target")
+                if target is not None and target.type == "identifier":
+                    name = text_of(target)
+                    if name not in ("quote", "try", "raise", "reraise"):
+                        # (not quote, not try, not a re-raise: what `_call` would do)
+                        self._identifier_call(n, s, name)
+                        continue
+                elif target is not None and target.type == "dot":
+                    left = target.child_by_field_name("left")
+                    if left is None:
+                        continue  # (what `_call` would do: nothing)
+                    right = target.child_by_field_name("right")
+                    left_text = text_of(left)
+                    right_text = text_of(right) if right is not None else None
+                    # Never "quote" or "try"; only ":erlang.raise" may re-raise.
+                    if (
+                        right_text == "raise"
+                        and left.type == "atom"
+                        and left_text == ":erlang"
+                        and _reraises_inner(n, root, ":erlang.raise")
+                    ):
+                        continue
+                    self._dot_call(n, s, left, right, left_text, right_text)
+                    continue
+                else:
+                    name = _target_name(target)
                 if name == "quote":
                     skipped.append((start, end))  # quoted code does not run here
                     continue
@@ -544,7 +589,7 @@ class Analyzer:
                     self._try(n, s)
                     continue
                 if not _reraises_inner(n, root, name):
-                    self._call(n, s)
+                    self._call(n, s, target)
             elif kind == "match" or kind == "div":
                 self._operator(n, root, s)
             elif kind == "fn":
@@ -578,42 +623,53 @@ class Analyzer:
             if not (parent is not None and parent.type == "unary_operator" and operator(parent) == "&"):
                 s.raises.setdefault("ArithmeticError", "`/`")
 
-    def _call(self, n: Node, s: Summary) -> None:
-        target = n.child_by_field_name("target")
+    def _call(self, n: Node, s: Summary, target: Node | None = None) -> None:
         if target is None:
-            return
-        has_args = any(c.type == "arguments" for c in n.children)
-        arity = _arity(n)
+            target = n.child_by_field_name("target")
+            if target is None:
+                return
+        # The arity is computed only where it is used (a local call to a def needs none).
         if target.type == "dot":
             left = target.child_by_field_name("left")
             right = target.child_by_field_name("right")
             if left is None:
                 return
-            if right is None:  # fun.(x)
-                s.foreign.setdefault(f"{text_of(left)}.()", None)
-                return
-            if left.type == "identifier" and text_of(left) == "__MODULE__":
-                self._local(text_of(right), arity, s)
-                return
-            if left.type not in ("alias", "atom"):
-                if has_args:  # mod.fun(x): a module chosen by the caller
-                    s.foreign.setdefault(f"{text_of(left)}.{text_of(right)}()", None)
-                else:  # map.field
-                    s.raises.setdefault("KeyError", f"{text_of(n)}")
-                return
-            module = _expand(text_of(left), self.info)
-            fun = text_of(right)
-            full = f"{module}.{fun}"
-            if self.info.name and module == self.info.name:
-                self._local(fun, arity, s)
-                return
-            self._remote(full, module, fun, arity, f"{full}/{arity}", n, s)
+            self._dot_call(n, s, left, right, text_of(left), text_of(right) if right is not None else None)
             return
         if target.type != "identifier":
             return
-        name = text_of(target)
+        self._identifier_call(n, s, text_of(target))
+
+    def _dot_call(
+        self, n: Node, s: Summary, left: Node, right: Node | None, left_text: str, right_text: str | None
+    ) -> None:
+        """A call whose target is `left.right` (`right` None: `fun.(x)`), texts given."""
+        if right is None:  # fun.(x)
+            s.foreign.setdefault(f"{left_text}.()", None)
+            return
+        left_type = left.type
+        if left_type == "identifier" and left_text == "__MODULE__":
+            self._local(right_text, n, s)
+            return
+        if left_type not in ("alias", "atom"):
+            if arguments_node(n) is not None:  # mod.fun(x): a module chosen by the caller
+                s.foreign.setdefault(f"{left_text}.{right_text}()", None)
+            else:  # map.field
+                s.raises.setdefault("KeyError", f"{text_of(n)}")
+            return
+        module = _expand(left_text, self.info)
+        fun = right_text
+        full = f"{module}.{fun}"
+        if self.info.name and module == self.info.name:
+            self._local(fun, n, s)
+            return
+        arity = _arity(n)
+        self._remote(full, module, fun, arity, f"{full}/{arity}", n, s)
+
+    def _identifier_call(self, n: Node, s: Summary, name: str) -> None:
+        """A call whose target is the identifier `name` (local, Kernel, special form)."""
         if name in self.info.defs:
-            self._local(name, arity, s)
+            s.locals.setdefault(name, None)
             return
         if name == "raise":
             self._raise(n, s)
@@ -621,20 +677,21 @@ class Analyzer:
         if name in ("case", "cond", "with"):
             self._clause_error(name, n, s)
         if name == "reraise":
-            s.unknown.setdefault(f"reraise/{arity}", "")
+            s.unknown.setdefault(f"reraise/{_arity(n)}", "")
             return
         if name == "throw":
             s.throws.setdefault("throw/1", None)
             return
         if name == "apply":
-            s.foreign.setdefault(f"apply/{arity}", None)
+            s.foreign.setdefault(f"apply/{_arity(n)}", None)
             return
         if name == "inspect" and _unsafe_inspect(n):
-            s.foreign.setdefault(f"inspect/{arity}", None)
+            s.foreign.setdefault(f"inspect/{_arity(n)}", None)
             return
         if name in self.info.macros:
-            s.unknown.setdefault(f"{name}/{arity}", "a macro of this module")
+            s.unknown.setdefault(f"{name}/{_arity(n)}", "a macro of this module")
             return
+        arity = _arity(n)
         self._remote(f"Kernel.{name}", "Kernel", name, arity, f"{name}/{arity}", n, s, kernel=True)
 
     def _clause_error(self, name: str, n: Node, s: Summary) -> None:
@@ -665,10 +722,15 @@ class Analyzer:
         else:
             s.unknown.setdefault(f"raise/{len(args)}", "raises a value chosen at runtime")
 
-    def _local(self, name: str, arity: int | None, s: Summary) -> None:
+    def _local(self, name: str, arity: int | None | Node, s: Summary) -> None:
+        """A call of the module's own `name`; `arity` may be the call node (its arity is
+        then computed only if a label needs it)."""
         if name in self.info.defs:
             s.locals.setdefault(name, None)
-        elif name in self.info.macros:
+            return
+        if isinstance(arity, Node):
+            arity = _arity(arity)
+        if name in self.info.macros:
             s.unknown.setdefault(f"{name}/{arity if arity is not None else '?'}", "a macro of this module")
         else:
             s.unknown.setdefault(f"{name}/{arity if arity is not None else '?'}", "")
@@ -785,19 +847,20 @@ def _pattern_can_fail(pats: list[Node] | None) -> bool:
 
 def _clauses_can_fail(defs: list[Node]) -> bool:
     """Some arity of the function has no clause that matches every argument."""
-    by_arity: dict[int, list[Node]] = {}
+    by_arity: dict[int, list[bool]] = {}
     for d in defs:
-        by_arity.setdefault(len(def_params(d)), []).append(d)
-    return any(all(_head_can_fail(d) for d in group) for group in by_arity.values())
+        head = def_head(d)
+        params = call_args(head[1]) if head is not None and head[1] is not None and head[1].type == "call" else []
+        by_arity.setdefault(len(params), []).append(_head_can_fail(head, params))
+    return any(all(group) for group in by_arity.values())
 
 
-def _head_can_fail(d: Node) -> bool:
-    head = def_head(d)
+def _head_can_fail(head: tuple | None, params: list[Node]) -> bool:
+    """A clause (its `def_head` and `def_params`) that does not match every argument."""
     if head is None:
         return True
     if head[2] is not None:
         return True
-    params = def_params(d)
     for p in params:
         if p.type == "binary_operator" and operator(p) == "\\\\":
             p = p.child_by_field_name("left")
@@ -828,20 +891,29 @@ def _expand(module: str, info: ModuleInfo) -> str:
 
 
 def _arity(call: Node) -> int:
+    """The arity of a call: `&f/2` gives 2; a call piped into counts its piped argument
+    (as `len(effective_args(call))`)."""
     parent = call.parent
-    if (
-        parent is not None
-        and parent.type == "binary_operator"
-        and operator(parent) == "/"
-        and parent.child_by_field_name("left") == call
-        and parent.parent is not None
-        and parent.parent.type == "unary_operator"
-        and operator(parent.parent) == "&"
-    ):
-        right = parent.child_by_field_name("right")
-        if right is not None and right.type == "integer":
-            return int(text_of(right))
-    return len(effective_args(call))
+    piped = 0
+    if parent is not None and parent.type == "binary_operator":
+        op = operator(parent)
+        if op == "/":
+            if (
+                parent.child_by_field_name("left") == call
+                and parent.parent is not None
+                and parent.parent.type == "unary_operator"
+                and operator(parent.parent) == "&"
+            ):
+                right = parent.child_by_field_name("right")
+                if right is not None and right.type == "integer":
+                    return int(text_of(right))
+        elif op == "|>":
+            if parent.child_by_field_name("right") == call and parent.child_by_field_name("left") is not None:
+                piped = 1
+    args = arguments_node(call)
+    if args is None:
+        return piped
+    return piped + sum(1 for c in args.named_children if c.type != "comment")
 
 
 def _piped(call: Node) -> bool:
@@ -984,17 +1056,37 @@ def shared_module_facts(
     key = (tuple(sorted((k, tuple(v)) for k, v in raisers.items())), tuple(exits))
     memo = source.__dict__.setdefault("_otpfix_protected_facts", {})
     if key not in memo:
-        memo[key] = collect_module_facts(source.root, raisers, exits)
+        memo[key] = collect_module_facts(source.root, raisers, exits, source.data)
     return memo[key]
 
 
+def defmodule_calls(root: Node, data: bytes | None = None) -> list[Node]:
+    """The `defmodule` calls under `root` in document order. Given the file's bytes, found
+    from the occurrences of `defmodule` (the identifier leaf at each, when it is a call's
+    target) instead of a query over the whole tree; a tree with syntax errors uses the
+    query."""
+    if data is None or root.has_error:
+        cursor = QueryCursor(compile_query(_DEFMODULE_QUERY))
+        return sorted(cursor.captures(root).get("m", []), key=lambda n: n.start_byte)
+    out = []
+    i = data.find(b"defmodule")
+    while i != -1:
+        n = root.descendant_for_byte_range(i, i + 9)
+        if n is not None and n.type == "identifier" and n.start_byte == i and n.end_byte == i + 9:
+            call = n.parent
+            if call is not None and call.type == "call" and call.child_by_field_name("target") == n:
+                out.append(call)
+        i = data.find(b"defmodule", i + 9)
+    return out
+
+
 def collect_module_facts(
-    root: Node, raisers: Mapping[str, Iterable[str]], exits: Iterable[str] = ()
+    root: Node, raisers: Mapping[str, Iterable[str]], exits: Iterable[str] = (), data: bytes | None = None
 ) -> dict[str, dict[str, dict[str, Any]]]:
-    """{full module name: {function: facts}} for every module defined in a file."""
+    """{full module name: {function: facts}} for every module defined in a file (`data`:
+    the file's bytes, when `root` is its root, to find the modules faster)."""
     out: dict[str, dict[str, dict[str, Any]]] = {}
-    cursor = QueryCursor(compile_query(_DEFMODULE_QUERY))
-    modules = sorted(cursor.captures(root).get("m", []), key=lambda n: n.start_byte)
+    modules = defmodule_calls(root, data)
     for node in modules:
         if in_quote(node):
             continue
@@ -1012,17 +1104,213 @@ def merge_project(project: Mapping[str, Any]) -> dict[str, dict[str, dict[str, A
     merged: dict[str, dict[str, dict[str, Any]]] = {}
     for path in sorted(project):
         for module, funs in (project[path] or {}).items():
-            target = merged.setdefault(module, {})
-            for fun, facts in funs.items():
-                if fun not in target:
-                    target[fun] = facts
-                else:
-                    union = {k: (dict(v) if isinstance(v, dict) else list(v)) for k, v in target[fun].items()}
-                    for k, v in facts.items():
-                        if isinstance(v, dict):
-                            for kk, vv in v.items():
-                                union[k].setdefault(kk, vv)
-                        else:
-                            union[k] += [x for x in v if x not in union[k]]
-                    target[fun] = union
+            _merge_funs(merged.setdefault(module, {}), funs)
     return merged
+
+
+# -- demand-driven project facts ----------------------------------------------------------------
+#
+# The only place the analysis reads project facts is `Analyzer._project_call`:
+# `self.project.get(module, {})` (is `fun` defined there?), then, for a function the project
+# defines, its facts, which lead to `locals` of the same module and to `remote` targets in
+# other modules. Which (module, fun) pairs are looked up first depends only on the file under
+# check, never on the facts (a hit or a miss changes the summary, not which calls are
+# visited), so running the analysis once with a recorder in place of the project gives every
+# first lookup; the lookups reached by following facts are what `next_segments` covers.
+
+
+class _Probe:
+    """What a recorded module lookup returns: an empty container noting what was asked."""
+
+    __slots__ = ("funs",)
+
+    def __init__(self, funs: set[str]) -> None:
+        self.funs = funs
+
+    def __contains__(self, fun: object) -> bool:
+        self.funs.add(fun)  # type: ignore[arg-type]
+        return False
+
+
+class LookupRecorder:
+    """Stands in for the merged project in an Analyzer: defines nothing, and records which
+    functions of which modules were looked up ({module: {fun}})."""
+
+    def __init__(self) -> None:
+        self.lookups: dict[str, set[str]] = {}
+
+    def get(self, module: str, default: Any = None) -> Any:
+        return _Probe(self.lookups.setdefault(module, set()))
+
+
+class ProjectView:
+    """The merged project of `merge_project`, merged one module at a time when the analysis
+    first asks for it (same content, in the same order, for every module asked)."""
+
+    def __init__(self, project: Mapping[str, Any]) -> None:
+        self._project = project
+        self._paths: list[str] | None = None
+        self._merged: dict[str, dict[str, dict[str, Any]] | None] = {}
+
+    def get(self, module: str, default: Any = None) -> Any:
+        if module not in self._merged:
+            self._merged[module] = self._merge(module)
+        found = self._merged[module]
+        return default if found is None else found
+
+    def __getitem__(self, module: str) -> dict[str, dict[str, Any]]:
+        found = self.get(module)
+        if found is None:
+            raise KeyError(module)
+        return found
+
+    def _merge(self, module: str) -> dict[str, dict[str, Any]] | None:
+        if self._paths is None:
+            self._paths = sorted(self._project)
+        target: dict[str, dict[str, Any]] | None = None
+        for path in self._paths:
+            funs = (self._project[path] or {}).get(module)
+            if funs is None:
+                continue
+            if target is None:
+                target = {}
+            _merge_funs(target, funs)
+        return target
+
+
+def _merge_funs(target: dict[str, dict[str, Any]], funs: Mapping[str, Any]) -> None:
+    for fun, facts in funs.items():
+        if fun not in target:
+            target[fun] = facts
+        else:
+            union = {k: (dict(v) if isinstance(v, dict) else list(v)) for k, v in target[fun].items()}
+            for k, v in facts.items():
+                if isinstance(v, dict):
+                    for kk, vv in v.items():
+                        union[k].setdefault(kk, vv)
+                else:
+                    union[k] += [x for x in v if x not in union[k]]
+            target[fun] = union
+
+
+def want_of(module: str, fun: str) -> bytes | None:
+    """The key (`Transform.provides`, `syntax.defined_module_keys`) of every file whose
+    facts can define `module.fun`: the last segment of the module's name (a file defining
+    `A.B.C` has `C` after a `defmodule`). None when no file's facts can (project modules
+    are named by aliases, so an Erlang module `:foo` is never one)."""
+    if module.startswith(":"):
+        return None
+    key = module_key(module)
+    # A name without an alias segment is no module's name in any file's facts: a key no
+    # file provides.
+    return key if key is not None else module.encode("utf-8")
+
+
+def lookup_segments(lookups: Iterable[Mapping[str, Iterable[str]]]) -> list[bytes]:
+    """`wanted` of a file from the lookups its analyses made ({module: {fun}})."""
+    out: dict[bytes, None] = {}
+    for rec in lookups:
+        for module, funs in rec.items():
+            for fun in sorted(funs):
+                want = want_of(module, fun)
+                if want is not None:
+                    out.setdefault(want, None)
+    return list(out)
+
+
+def next_segments(facts: Mapping[str, Mapping[str, Mapping[str, Any]]] | None) -> list[bytes]:
+    """`wanted_next` of a file's facts: every function `_project_call` can go on to from
+    them (`remote` targets, and `locals` of the same module, which another file may
+    define too)."""
+    out: dict[bytes, None] = {}
+    for module, funs in (facts or {}).items():
+        for f in funs.values():
+            for target in f["remote"].values():
+                t_mod, _, t_fun = target.rpartition(".")
+                want = want_of(t_mod, t_fun)
+                if want is not None:
+                    out.setdefault(want, None)
+            for local in f["locals"]:
+                want = want_of(module, local)
+                if want is not None:
+                    out.setdefault(want, None)
+    return list(out)
+
+
+def memo_of(source: Any) -> dict:
+    """Per-parsed-file memo shared by `wanted` and `check` (the engine hands both the same
+    Source; a fixed file is a new Source, so nothing stale is reused)."""
+    return source.__dict__.setdefault("_otpfix_protected_memo", {})
+
+
+def option_key(raisers: Mapping[str, Iterable[str]], exits: Iterable[str] = ()) -> tuple:
+    return (tuple(sorted((k, tuple(v)) for k, v in raisers.items())), tuple(exits))
+
+
+def recorded(
+    source: Any,
+    key: tuple,
+    work: list[tuple[ModuleInfo, list[Node]]],
+    raisers: Mapping[str, Iterable[str]],
+    exits: Iterable[str] = (),
+) -> list[tuple[Summary, dict[str, set[str]]]]:
+    """For each (module info, protected body): its summary without project facts and the
+    project lookups it made (memoised on the source)."""
+    memo = memo_of(source)
+    if key not in memo:
+        out = []
+        for info, body in work:
+            rec = LookupRecorder()
+            summary = Analyzer(info, raisers, exits, rec).summarize(body)  # type: ignore[arg-type]
+            out.append((summary, rec.lookups))
+        memo[key] = out
+    return memo[key]
+
+
+def summaries(
+    source: Any,
+    key: tuple,
+    work: list[tuple[ModuleInfo, list[Node]]],
+    raisers: Mapping[str, Iterable[str]],
+    exits: Iterable[str],
+    project: Mapping[str, Any],
+) -> list[Summary]:
+    """The summary of each (module info, protected body) with the project's facts. When
+    `wanted` recorded the summaries on this same parse, the recorded one is reused where
+    the project defines none of the functions it looked up (every lookup then misses,
+    exactly as with no facts); the others are computed again with the facts."""
+    memo = memo_of(source)
+    if key not in memo:  # `wanted` did not run on this parse: analyse with the facts once
+        view = ProjectView(project)
+        return [Analyzer(info, raisers, exits, view).summarize(body) for info, body in work]  # type: ignore[arg-type]
+    view = None
+    out = []
+    for (info, body), (summary, lookups) in zip(work, memo[key]):
+        if lookups:
+            if view is None:
+                view = ProjectView(project)
+            if any(fun in view.get(module, {}) for module, funs in lookups.items() for fun in funs):
+                summary = Analyzer(info, raisers, exits, view).summarize(body)  # type: ignore[arg-type]
+        out.append(summary)
+    return out
+
+
+def clause_blocks(source: Any, block_type: str, keyword: bytes) -> list[Node]:
+    """The `rescue_block`s (or `catch_block`s) of a file in document order, found from the
+    keyword's occurrences (every such block starts with its keyword token) instead of a
+    query over the whole tree; a tree with syntax errors uses the query."""
+    root = source.root
+    if root.has_error:
+        return source.captures(f"({block_type}) @b", "b")
+    data = source.data
+    kw = keyword.decode()
+    out = []
+    i = data.find(keyword)
+    while i != -1:
+        n = root.descendant_for_byte_range(i, i + len(keyword))
+        if n is not None and n.type == kw and n.start_byte == i:
+            parent = n.parent
+            if parent is not None and parent.type == block_type and parent.start_byte == i:
+                out.append(parent)
+        i = data.find(keyword, i + 1)
+    return out

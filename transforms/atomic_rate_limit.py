@@ -25,7 +25,10 @@ from otpfix.syntax import (
 from otpfix.transform import Context, Transform, make_fix
 from otpfix.types import Edit, Finding
 
+from ._locate import CallNames
+
 COUNTER_CALL = ":ets.update_counter"
+_COUNTER = CallNames({COUNTER_CALL})
 HELPER = "otpfix_update_counter_unless"
 KEY_HELPER = "otpfix_literal_key?"
 STRATEGIES = ("select_replace", "threshold")
@@ -200,10 +203,18 @@ class AtomicRateLimit(Transform):
                 + f", not {self.options['strategy']!r}"
             )
 
+    def could_match(self, data: bytes) -> bool:  # type: ignore[override]
+        """Exact pre-filter: a finding needs two `:ets.update_counter` calls (the
+        increment and its rollback, two nodes: a call cannot be its own rollback, its
+        amount would have to be its own negation and not 0), each written with its own
+        `update_counter` identifier and its `:ets` left side."""
+        first = data.find(b"update_counter")
+        return first != -1 and data.find(b"update_counter", first + 1) != -1 and b":ets" in data
+
     def check(self, ctx: Context) -> Iterator[Finding]:
-        for node in walk(ctx.root):
-            if node.type != "call" or call_name(node) != COUNTER_CALL:
-                continue
+        # The `:ets.update_counter` calls of a walk of the tree, in the same order,
+        # from the byte positions of ":ets" instead of the walk.
+        for node in _COUNTER.find(ctx.root, ctx.data):
             if enclosing(node, lambda n: call_name(n) == "quote") is not None:
                 continue
             site = _match_site(node)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections import deque
 from typing import Any, Iterator, Mapping
 
-from tree_sitter import Node
+from tree_sitter import Node, QueryCursor
 
 from otpfix.syntax import (
+    arguments_node,
+    compile_query,
     effective_args,
     call_args,
     call_name,
@@ -24,7 +27,8 @@ from otpfix.syntax import (
 from otpfix.transform import Context, Transform
 from otpfix.types import Finding
 
-from ._otp import ModuleGraph, in_quote, module_attributes, modules, uses_behaviour
+from ._locate import CallNames, calls_named, nodes_at, preorder
+from ._otp import ModuleGraph, in_quote, innermost_module, module_attributes, uses_behaviour
 
 CALLBACKS = {"handle_call": 3, "handle_cast": 2, "handle_info": 2, "handle_continue": 2, "init": 1}
 GENSERVER = frozenset({"GenServer", ":gen_server"})
@@ -177,18 +181,25 @@ class BlockingCallback(Transform):
         self._exact = frozenset(n for n in names if not n.endswith(".*"))
         self._prefixes = tuple(n[:-1] for n in names if n.endswith(".*"))
         self._infinity = frozenset(self.options["infinity_calls"])
+        # The only calls `_sites` can report: receive, the blocking calls, self-calls and
+        # the calls with an :infinity timeout.
+        self._site_names = CallNames(self._exact | SELF_CALLS | self._infinity | {"receive"}, self._prefixes)
+
+    def could_match(self, data: bytes) -> bool:  # type: ignore[override]
+        """Exact pre-filter: besides a needle, the file must define a callback: every
+        finding is on a path from a clause named in CALLBACKS (its head's identifier is
+        written `init` or `handle_...`)."""
+        return super().could_match(data) and (b"handle_" in data or b"init" in data)
 
     def check(self, ctx: Context) -> Iterator[Finding]:
-        for module in modules(ctx.root):
-            if not uses_behaviour(module, GENSERVER):
-                continue
+        for module in _genserver_modules(ctx.root, ctx.data):
             yield from self._check_module(ctx, module)
 
     # -- per module ----------------------------------------------------------------------
     def _check_module(self, ctx: Context, module: Node) -> Iterator[Finding]:
-        graph = ModuleGraph(module, skip=_runs_elsewhere)
+        graph = _Graph(module, ctx.data)
         attrs = module_attributes(module)
-        own = _own_names(module)
+        own = _own_names(module, ctx.data)
         entries = [c for c in graph.clauses if _is_callback(c)]
         best: dict[int, tuple[int, int, Node, str, list[str]]] = {}
         site_cache: dict[int, list[tuple[Node, str]]] = {}
@@ -201,10 +212,10 @@ class BlockingCallback(Transform):
                 clause = queue.popleft()
                 path = paths[clause.id]
                 if clause.id not in site_cache:
-                    site_cache[clause.id] = list(self._sites(clause, attrs, own))
+                    site_cache[clause.id] = list(self._sites(clause, ctx.data, attrs, own))
                 sites = list(site_cache[clause.id])
                 if clause is entry or clause.id == entry.id:
-                    sites += list(self._entry_sites(entry))
+                    sites += list(self._entry_sites(entry, ctx.data))
                 for node, what in sites:
                     key = node.start_byte
                     rank = (len(path), order)
@@ -218,50 +229,53 @@ class BlockingCallback(Transform):
         for _len, _order, node, what, path in sorted(best.values(), key=lambda b: b[2].start_byte):
             yield ctx.finding(node, _message(what, path))
 
-    def _sites(self, clause: Node, attrs: dict[str, Node], own: set[str]) -> Iterator[tuple[Node, str]]:
-        """Blocking sites in one clause's body: (node, kind-and-description)."""
+    def _sites(
+        self, clause: Node, data: bytes, attrs: dict[str, Node], own: set[str]
+    ) -> Iterator[tuple[Node, str]]:
+        """Blocking sites in one clause's body: (node, kind-and-description).
+
+        What a pre-order walk of the body that does not enter code run elsewhere or
+        `quote` finds, without walking it: only calls named in `_site_names` can be
+        sites, so those are the candidates (in pre-order), and a candidate is dropped
+        when it or a node between it and the body is one the walk would not enter."""
         body = def_body(clause)
         if body is None:
             return
-        stack = [body]
-        while stack:
-            n = stack.pop()
-            if _runs_elsewhere(n) or (n.type == "call" and call_name(n) == "quote"):
+        for n in _calls_in(body, data, self._site_names):
+            if _pruned(n, body, quote=True):
                 continue
-            stack.extend(reversed(n.children))
-            if n.type == "call":
-                name = call_name(n)
-                if name is None:
+            name = call_name(n)
+            if name is None:
+                continue
+            if name == "receive":
+                if self.options["receive_after"]:
+                    timeout = _after_timeout(n, attrs)
+                    if timeout is not None:
+                        yield n, f"receive:{timeout}"
+                continue
+            has_args = any(c.type == "arguments" for c in n.named_children)
+            if not has_args:
+                parent = n.parent
+                # &Process.sleep/1
+                if parent is not None and parent.type == "binary_operator" and operator(parent) == "/":
+                    if self._blocking_name(name):
+                        yield n, f"call:{name}"
+                continue
+            if self._blocking_name(name):
+                yield n, f"call:{name}"
+                continue
+            args = effective_args(n)
+            if self.options["self_call"] and name in SELF_CALLS and args:
+                target = _normalize(text_of(args[0]))
+                if target in own:
+                    yield n, f"self:{name}:{target}"
                     continue
-                if name == "receive":
-                    if self.options["receive_after"]:
-                        timeout = _after_timeout(n, attrs)
-                        if timeout is not None:
-                            yield n, f"receive:{timeout}"
-                    continue
-                has_args = any(c.type == "arguments" for c in n.named_children)
-                if not has_args:
-                    parent = n.parent
-                    # &Process.sleep/1
-                    if parent is not None and parent.type == "binary_operator" and operator(parent) == "/":
-                        if self._blocking_name(name):
-                            yield n, f"call:{name}"
-                    continue
-                if self._blocking_name(name):
-                    yield n, f"call:{name}"
-                    continue
-                args = effective_args(n)
-                if self.options["self_call"] and name in SELF_CALLS and args:
-                    target = _normalize(text_of(args[0]))
-                    if target in own:
-                        yield n, f"self:{name}:{target}"
-                        continue
-                if name in self._infinity and any(
-                    a.type == "atom" and text_of(a) == ":infinity" for a in args[1:]
-                ):
-                    yield n, f"infinity:{name}"
+            if name in self._infinity and any(
+                a.type == "atom" and text_of(a) == ":infinity" for a in args[1:]
+            ):
+                yield n, f"infinity:{name}"
 
-    def _entry_sites(self, entry: Node) -> Iterator[tuple[Node, str]]:
+    def _entry_sites(self, entry: Node, data: bytes) -> Iterator[tuple[Node, str]]:
         """`fun.()` / `apply(fun, args)` on a function received in a handle_call request."""
         if not self.options["caller_fun"]:
             return
@@ -275,13 +289,9 @@ class BlockingCallback(Transform):
         body = def_body(entry)
         if body is None or not received:
             return
-        stack = [body]
-        while stack:
-            n = stack.pop()
-            if _runs_elsewhere(n):
-                continue
-            stack.extend(reversed(n.children))
-            if n.type != "call":
+        # Only `fun.(...)` for a received `fun` and `apply` can be reported (see `_sites`).
+        for n in _calls_in(body, data, CallNames({f"{r}." for r in received} | {"apply"})):
+            if _pruned(n, body, quote=False):
                 continue
             name = call_name(n)
             if name and name.endswith(".") and name[:-1] in received:
@@ -293,6 +303,153 @@ class BlockingCallback(Transform):
 
     def _blocking_name(self, name: str) -> bool:
         return name in self._exact or any(name.startswith(p) for p in self._prefixes)
+
+
+class _Graph(ModuleGraph):
+    """`ModuleGraph(module, skip=_runs_elsewhere)` whose `calls` finds the local calls of
+    a clause without walking its body: the candidates (calls with an identifier target,
+    `&` operators) come from one query over the module, in pre-order, and the subtrees
+    `local_calls` would skip (functions handed to another process) are byte ranges
+    found from the names of the calls that take them (ELSEWHERE)."""
+
+    def __init__(self, module: Node, data: bytes) -> None:
+        super().__init__(module, skip=_runs_elsewhere)
+        self._data = data
+        self._candidates: list[Node] | None = None
+        self._starts: list[int] = []
+        self._skipped: list[tuple[int, int]] = []
+
+    def _prepare(self) -> None:
+        cursor = QueryCursor(compile_query(_LOCAL_CALLS_QUERY))
+        found = cursor.captures(self.module)
+        nodes = list(found.get("call", [])) + list(found.get("capture", []))
+        self._candidates = preorder(nodes)
+        self._starts = [n.start_byte for n in self._candidates]
+        skipped = set()
+        for call in calls_named(self.module, self._data, ELSEWHERE, self.module.start_byte, self.module.end_byte):
+            args = arguments_node(call)
+            for child in args.named_children if args is not None else ():
+                if _runs_elsewhere(child):
+                    skipped.add((child.start_byte, child.end_byte))
+        self._skipped = sorted(skipped)
+
+    def calls(self, clause: Node) -> list[tuple[Node, str, int, list[Node]]]:
+        key = clause.id
+        if key not in self._calls:
+            body = def_body(clause)
+            out = []
+            if body is not None:
+                for node, name, arity in self._local_calls(body, self._by_name):
+                    targets = self.resolve(name, arity)
+                    if targets:
+                        out.append((node, name, arity, targets))
+            self._calls[key] = out
+        return self._calls[key]
+
+    def _local_calls(self, body: Node, defined: Mapping[str, Any]) -> Iterator[tuple[Node, str, int]]:
+        """What `local_calls(body, _runs_elsewhere)` yields, in the same order, for the
+        names in `defined` (`calls` resolves no other name).
+
+        A node is under (or is) a skipped node exactly when its byte range lies in the
+        skipped node's: no candidate has the range of a strictly larger ancestor of a
+        skipped `fn`/`&` (a call or `&` around it starts before it). Skipped nodes that
+        are not inside the body are not its descendants: the walk never meets them."""
+        if self._candidates is None:
+            self._prepare()
+        assert self._candidates is not None
+        lo, hi = body.start_byte, body.end_byte
+        skipped = [(s, e) for s, e in self._skipped if lo <= s and e <= hi]
+        i = bisect.bisect_left(self._starts, lo)
+        candidates = self._candidates
+        while i < len(candidates) and candidates[i].start_byte < hi:
+            n = candidates[i]
+            i += 1
+            if n.end_byte > hi or any(s <= n.start_byte and n.end_byte <= e for s, e in skipped):
+                continue
+            if n.type == "call":
+                target = n.child_by_field_name("target")
+                if target is not None and target.type == "identifier" and text_of(target) in defined:
+                    args_node = next((c for c in n.named_children if c.type == "arguments"), None)
+                    if args_node is not None:
+                        name = text_of(target)
+                        arity = len(call_args(n))
+                        parent = n.parent
+                        if (
+                            parent is not None
+                            and parent.type == "binary_operator"
+                            and operator(parent) == "|>"
+                            and parent.child_by_field_name("right") == n
+                        ):
+                            arity += 1
+                        yield n, name, arity
+            elif n.type == "unary_operator" and operator(n) == "&":
+                inner = n.named_children[-1] if n.named_children else None
+                if inner is not None and inner.type == "binary_operator" and operator(inner) == "/":
+                    left = inner.child_by_field_name("left")
+                    right = inner.child_by_field_name("right")
+                    if left is not None and left.type == "identifier" and right is not None and right.type == "integer":
+                        # (evaluated before the name test: `&f/0x1` raises, as in local_calls)
+                        arity = int(text_of(right).replace("_", ""))
+                        if text_of(left) in defined:
+                            yield n, text_of(left), arity
+
+
+# Every node `local_calls` can yield: calls whose target is an identifier, `&` operators.
+_LOCAL_CALLS_QUERY = """
+(call target: (identifier)) @call
+(unary_operator) @capture
+"""
+
+
+def _calls_in(body: Node, data: bytes, names: CallNames) -> list[Node]:
+    """The calls under `body` (itself included) with one of `names`, in pre-order; when
+    the names cannot be looked for by their bytes (one starts with "."), every call under
+    `body`: the caller tests the names anyway."""
+    try:
+        return names.find(body, data, body.start_byte, body.end_byte)
+    except ValueError:
+        return [n for n in walk(body) if n.type == "call"]
+
+
+def _pruned(node: Node, body: Node, quote: bool) -> bool:
+    """Would a pre-order walk from `body` that skips code run elsewhere (and `quote`
+    calls, with `quote`) without entering it never reach `node`? Checks `node` and its
+    ancestors up to `body`, included."""
+    n: Node | None = node
+    while n is not None:
+        if _runs_elsewhere(n) or (quote and n.type == "call" and call_name(n) == "quote"):
+            return True
+        if n == body:
+            return False
+        n = n.parent
+    return False
+
+
+def _genserver_modules(root: Node, data: bytes) -> list[Node]:
+    """The modules that `use GenServer` or declare `@behaviour GenServer` (or
+    `:gen_server`), outside `quote`, in source order: `modules(root)` filtered by
+    `uses_behaviour`, found from the names' byte positions instead of a walk.
+
+    Exact: `uses_behaviour` reads the first argument of a `use` / `@behaviour` statement
+    of the module's own body, whose text is one of the names; the smallest named node
+    spanning that occurrence is that argument (or a node of the same range inside it), and
+    the module is the innermost `defmodule` around it. An occurrence whose node is a child
+    of a dot (`GenServer.call`) cannot be that argument: the dot is wider than the word and
+    would lie inside an argument that is not."""
+    found: dict[int, Node] = {}
+    for name in sorted(GENSERVER):
+        for node in nodes_at(root, data, name.encode()):
+            parent = node.parent
+            if parent is None or parent.type == "dot":
+                continue
+            module = innermost_module(node)
+            if module is not None and module.start_byte not in found:
+                found[module.start_byte] = module
+    return [
+        m
+        for _start, m in sorted(found.items())
+        if not in_quote(m) and uses_behaviour(m, GENSERVER)
+    ]
 
 
 def _is_callback(clause: Node) -> bool:
@@ -369,15 +526,19 @@ def _nonzero_timeout(value: Node) -> bool:
     return False
 
 
-def _own_names(module: Node) -> set[str]:
+_NAMING_CALLS = ("GenServer.start_link", "GenServer.start", "Keyword.put_new", "Keyword.put")
+
+
+def _own_names(module: Node, data: bytes) -> set[str]:
     """How the server can name itself: __MODULE__, its module name, registered names, self()."""
     own = {"__MODULE__", "self()"}
     args = call_args(module)
     if args and args[0].type == "alias":
         own.add(text_of(args[0]))
     registered = set()
-    for n in walk(module):
-        if n.type != "call" or in_quote(n):
+    # The calls of `walk(module)` named so (in pre-order too; the order does not matter).
+    for n in calls_named(module, data, _NAMING_CALLS, module.start_byte, module.end_byte):
+        if in_quote(n):
             continue
         name = call_name(n)
         if name in ("GenServer.start_link", "GenServer.start"):

@@ -6,15 +6,20 @@ from typing import Any, Iterator, Mapping
 
 from tree_sitter import Node
 
-from otpfix.syntax import call_name, enclosing_def, enclosing_module, text_of, walk
+from otpfix.syntax import defined_module_keys, call_name, enclosing_def, enclosing_module, text_of, walk
 from otpfix.transform import Context, Transform, make_fix
 from otpfix.types import Edit, Finding
 
 from ._protected import (
     shared_module_facts,
-    merge_project,
+    clause_blocks,
+    lookup_segments,
+    memo_of,
+    next_segments,
+    option_key,
+    recorded,
+    summaries,
     TRY_KEYWORDS,
-    Analyzer,
     ModuleInfo,
     clause_body,
     clause_patterns,
@@ -101,8 +106,9 @@ class BroadCatch(Transform):
     summary = "Narrow `catch kind, reason ->` catch-alls to `catch :exit, reason ->` around exiting calls"
     fixable = True
     skip_tests = True
-    # `def`: files without a rescue still tell what their functions raise (collect).
-    needles = (b"catch", b"def")
+    # The check reads `catch_block`s; collect reads `defmodule`s (facts are per module).
+    needles = (b"catch",)
+    collect_needles = (b"defmodule",)
     default_options: Mapping[str, Any] = {"exits": (), "raisers": {}}
 
     def __init__(self, options: Mapping[str, Any] | None = None) -> None:
@@ -112,16 +118,50 @@ class BroadCatch(Transform):
         if isinstance(exits, str) or not all(isinstance(e, str) for e in exits):
             raise ValueError("option `exits` must be a list of \"Module.fun\" names")
         self._exits = tuple(exits)
+        self._key = (self.id, option_key(self._raisers, self._exits))
 
     def collect(self, ctx: Context) -> Any:
         """What each function of the file's modules raises, exits with or leaves unknown,
         so that calls from other files resolve."""
         return shared_module_facts(ctx.source, self._raisers, self._exits) or None
 
+    def provides(self, data: bytes) -> list[bytes] | None:
+        """Facts are per module: the last segment of every module the file defines."""
+        return defined_module_keys(data)
+
+    def wanted(self, ctx: Context) -> list[bytes]:
+        """The last segment of every module whose functions the check looks up in the
+        project (what a file defining that module necessarily contains)."""
+        return lookup_segments(lookups for _, lookups in self._recorded(ctx))
+
+    def wanted_next(self, facts: Any) -> list[bytes]:
+        return next_segments(facts)
+
     def check(self, ctx: Context) -> Iterator[Finding]:
-        project = None
+        cands = self._candidates(ctx)
+        if not cands:
+            return
+        work = [(c[4], c[5].body) for c in cands]
+        found = summaries(ctx.source, self._key, work, self._raisers, self._exits, ctx.project)
+        for (clauses, index, pats, body, _info, prot), summary in zip(cands, found):
+            if summary.foreign:
+                continue
+            handled = _handled_kinds(clauses[:index], prot.block)
+            yield self._finding(ctx, clauses, index, pats, body, summary, handled)
+
+    def _recorded(self, ctx: Context):
+        work = [(c[4], c[5].body) for c in self._candidates(ctx)]
+        return recorded(ctx.source, self._key, work, self._raisers, self._exits)
+
+    def _candidates(self, ctx: Context) -> list[tuple]:
+        """(clauses, catch-all index, its patterns, its body, module info, protected code)
+        of every catch-all the rule analyses, in document order (memoised on the source)."""
+        memo = memo_of(ctx.source)
+        if self.id in memo:
+            return memo[self.id]
+        out = []
         infos: dict[tuple, ModuleInfo] = {}
-        for block in ctx.captures("(catch_block) @c", "c"):
+        for block in clause_blocks(ctx.source, "catch_block", b"catch"):
             if in_quote(block):
                 continue
             prot = protected_of(block)
@@ -145,13 +185,9 @@ class BroadCatch(Transform):
                 continue
             if exemption(prot.owner, info) is not None:
                 continue
-            if project is None:
-                project = merge_project(ctx.project)
-            summary = Analyzer(info, self._raisers, self._exits, project).summarize(prot.body)
-            if summary.foreign:
-                continue
-            handled = _handled_kinds(clauses[:index], prot.block)
-            yield self._finding(ctx, clauses, index, pats, body, summary, handled)
+            out.append((clauses, index, pats, body, info, prot))
+        memo[self.id] = out
+        return out
 
     def _finding(self, ctx, clauses, index, pats, body, summary, handled) -> Finding:
         kind, reason = pats

@@ -20,10 +20,17 @@ from otpfix.syntax import (
 from otpfix.transform import Context, Transform, make_fix
 from otpfix.types import Edit, Finding
 
+from ._needles import atom, nodes_at, occurrences, walk_order, word
+
 DEMONITOR_CALLS = frozenset({"Process.demonitor", ":erlang.demonitor"})
 RESERVED = frozenset(
     "do end fn when and or not in true false nil catch rescue after else".split()
 )
+
+# Exact pre-filter (see _needles): a finding needs a `:DOWN` atom leaf (`_down_tuple`) and a
+# `handle_info` identifier leaf (QUERY).
+_DOWN = atom(":DOWN")
+_HANDLE_INFO = word("handle_info")
 
 
 class DemonitorDown(Transform):
@@ -88,8 +95,11 @@ class DemonitorDown(Transform):
         left: (call target: (identifier) @name (#eq? @name "handle_info"))))) @def
     """
 
+    def could_match(self, data: bytes) -> bool:
+        return _DOWN.found(data) and _HANDLE_INFO.found(data)
+
     def check(self, ctx: Context) -> Iterator[Finding]:
-        for clause in ctx.captures(self.QUERY, "def"):
+        for clause in _query_defs(ctx):
             if enclosing(clause, lambda n: call_name(n) == "quote") is not None:
                 continue
             yield from self._check_clause(ctx, clause)
@@ -156,6 +166,41 @@ class DemonitorDown(Transform):
                 return None
             edits.append(Edit.insert(line_end if rest else body.end_byte, f"\n{def_indent}end"))
         return make_fix(f"Insert {call}", edits, safe=True)
+
+
+def _query_defs(ctx: Context) -> list[Node]:
+    """`ctx.captures(DemonitorDown.QUERY, "def")` without running a query over the whole
+    tree: the @name identifier `handle_info` is found from the bytes, then its parents
+    are matched against the two patterns (a `def` call whose `arguments` child has, as a
+    child, the `handle_info(...)` call or a binary operator whose left side is that call).
+    Distinct nodes, sorted like `Source.captures`."""
+    out = []
+    for pos in occurrences(ctx.data, b"handle_info"):
+        for name in nodes_at(ctx.root, pos, pos + len(b"handle_info")):
+            head = name.parent
+            if (
+                name.type != "identifier"
+                or head is None
+                or head.type != "call"
+                or head.child_by_field_name("target") != name
+            ):
+                continue
+            args = head.parent
+            if (
+                args is not None
+                and args.type == "binary_operator"
+                and args.child_by_field_name("left") == head
+            ):
+                args = args.parent
+            if args is None or args.type != "arguments":
+                continue
+            clause = args.parent
+            if clause is None or clause.type != "call":
+                continue
+            kw = clause.child_by_field_name("target")
+            if kw is not None and kw.type == "identifier" and kw.text == b"def":
+                out.append(clause)
+    return walk_order(out)
 
 
 def _has_parens(def_call: Node) -> bool:

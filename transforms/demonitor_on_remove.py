@@ -20,10 +20,12 @@ from otpfix.syntax import (
 from otpfix.transform import Context, Transform, make_fix
 from otpfix.types import Edit, Finding
 
+from ._needles import calls_named, walk_order, word
 from ._otp import (
     ModuleGraph,
+    in_quote,
     is_down_clause,
-    modules,
+    module_defs,
     pipe_value_node,
 )
 
@@ -32,6 +34,16 @@ DEMONITOR_CALLS = frozenset({"Process.demonitor", ":erlang.demonitor"})
 PUT_CALLS = frozenset({"Map.put", "Map.put_new"})
 REMOVE_CALLS = {"Map.delete": "delete", "Map.drop": "drop", "Map.pop": "pop"}
 STATE_CALLBACKS = {"handle_call": 3, "handle_cast": 2, "handle_info": 2, "handle_continue": 2}
+
+# Exact pre-filter (see _needles.word). A finding is a removal (REMOVE_CALLS: `Map` and a
+# right side exactly `delete`/`drop`/`pop`) from a map that some write (PUT_CALLS or
+# `put_in`: a name exactly `put`/`put_new`/`put_in`) filled with the value of a
+# MONITOR_CALLS call (`Process` or `:erlang`, and a right side exactly `monitor`); call
+# names are the texts of identifier, alias and atom leaves, so all of these are bytes of
+# the file.
+_MONITOR = word("monitor")
+_PUT = word("put", "put_new", "put_in")
+_REMOVE = word("delete", "drop", "pop")
 
 HELPERS = {
     "delete": (
@@ -146,20 +158,50 @@ class DemonitorOnRemove(Transform):
     skip_tests = True
     needles = (b"monitor",)
 
-    def check(self, ctx: Context) -> Iterator[Finding]:
-        for module in modules(ctx.root):
-            yield from self._check_module(ctx, module)
+    def could_match(self, data: bytes) -> bool:
+        return (
+            _MONITOR.found(data)
+            and b"Map" in data
+            and (b"Process" in data or b":erlang" in data)
+            and _PUT.found(data)
+            and _REMOVE.found(data)
+        )
 
-    def _check_module(self, ctx: Context, module: Node) -> Iterator[Finding]:
-        graph = ModuleGraph(module)
-        maps = _monitor_maps(graph)
+    def check(self, ctx: Context) -> Iterator[Finding]:
+        index = _Index(ctx)
+        # `modules(root)` restricted to the modules that contain a MONITOR_CALLS call: in
+        # any other module `_monitor_maps` finds no map (every map entry needs the value
+        # of such a call written in one of the module's clauses), so it yields nothing.
+        # Same modules, same (walk) order, without walking the whole tree.
+        found = []
+        for call in index.monitors:
+            n = call.parent
+            while n is not None:
+                if n.type == "call" and call_name(n) == "defmodule":
+                    found.append(n)
+                n = n.parent
+        for module in walk_order(found):
+            if not in_quote(module):
+                yield from self._check_module(ctx, module, index)
+
+    def _check_module(self, ctx: Context, module: Node, index: "_Index") -> Iterator[Finding]:
+        clauses = module_defs(module)  # == ModuleGraph(module).clauses
+        maps = _monitor_maps(clauses, index)
         if not maps:
             return
+        # Removals first (pure), so that the call graph is only built where one exists.
+        holding = index.holding(index.removes)
+        removals_of = [
+            (clause, list(_removals(clause, maps, index)) if clause.id in holding else [])
+            for clause in clauses
+        ]
+        if not any(removals for _clause, removals in removals_of):
+            return
+        graph = ModuleGraph(module)
         covered = _covered_clauses(graph)
-        for clause in graph.clauses:
+        for clause, removals in removals_of:
             if clause.id in covered:
                 continue
-            removals = list(_removals(clause, maps))
             if not removals:
                 continue
             for call, kind, mmap in removals:
@@ -217,18 +259,83 @@ def _describe(mmap: MonitorMap) -> str:
 # -- monitor maps ------------------------------------------------------------------------
 
 
-def _monitor_maps(graph: ModuleGraph) -> dict[tuple, MonitorMap]:
+class _Index:
+    """The calls the rule looks at, found once per file from the bytes (see
+    _needles.calls_named) instead of walking every clause body: `under(nodes, body)` is
+    `[n for n in walk(body) if n in nodes]`, in the same (walk) order."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.monitors = [
+            c for c in calls_named(ctx.root, ctx.data, "monitor") if call_name(c) in MONITOR_CALLS
+        ]
+        self._puts: list[Node] | None = None
+        self._removes: list[Node] | None = None
+        self._ancestors: dict[tuple[int, int], frozenset[int]] = {}
+
+    def _named(self, names) -> list[Node]:
+        found = []
+        for name in names:
+            found.extend(calls_named(self.ctx.root, self.ctx.data, name))
+        return walk_order(found)
+
+    @property
+    def puts(self) -> list[Node]:
+        """Calls named in PUT_CALLS or `put_in`."""
+        if self._puts is None:
+            self._puts = [
+                c
+                for c in self._named(("put", "put_new", "put_in"))
+                if call_name(c) in PUT_CALLS or call_name(c) == "put_in"
+            ]
+        return self._puts
+
+    @property
+    def removes(self) -> list[Node]:
+        """Calls named in REMOVE_CALLS."""
+        if self._removes is None:
+            self._removes = [
+                c for c in self._named(("delete", "drop", "pop")) if call_name(c) in REMOVE_CALLS
+            ]
+        return self._removes
+
+    def under(self, nodes: list[Node], scope: Node) -> list[Node]:
+        return [n for n in nodes if scope.id in self._ancestry(n)]
+
+    def holding(self, nodes: list[Node]) -> set[int]:
+        """Ids of every node that has one of `nodes` under it (or is one): `under(nodes,
+        x)` is empty for any `x` whose id is not in it."""
+        out: set[int] = set()
+        for n in nodes:
+            out.update(self._ancestry(n))
+        return out
+
+    def _ancestry(self, node: Node) -> frozenset[int]:
+        """Ids of `node` and its ancestors."""
+        key = (node.id, node.start_byte)
+        if key not in self._ancestors:
+            ids = []
+            n: Node | None = node
+            while n is not None:
+                ids.append(n.id)
+                n = n.parent
+            self._ancestors[key] = frozenset(ids)
+        return self._ancestors[key]
+
+
+def _monitor_maps(clauses: list[Node], index: _Index) -> dict[tuple, MonitorMap]:
     """Every state map the module writes monitor refs into."""
     maps: dict[tuple, MonitorMap] = {}
     other_writes: list[tuple[tuple, Node]] = []
-    for clause in graph.clauses:
+    holding = index.holding(index.puts)
+    for clause in clauses:
+        if clause.id not in holding:
+            continue  # no write under it: the loop below would do nothing
         body = def_body(clause)
         if body is None:
             continue
-        refs = _monitor_vars(body)
-        for node in walk(body):
-            if node.type != "call":
-                continue
+        refs = _monitor_vars(index.under(index.monitors, body))
+        for node in index.under(index.puts, body):
             name = call_name(node)
             if name in PUT_CALLS:
                 args = _piped_args(node)
@@ -274,15 +381,30 @@ def _monitor_maps(graph: ModuleGraph) -> dict[tuple, MonitorMap]:
     return maps
 
 
-def _monitor_vars(body: Node) -> set[str]:
-    """Names bound by `name = Process.monitor(...)` (also piped) in a body."""
+def _monitor_vars(monitors: list[Node]) -> set[str]:
+    """Names bound by `name = Process.monitor(...)` (also piped) in a body, given the
+    MONITOR_CALLS calls of that body: the `=` whose right side is such a call, or a pipe
+    into one (`_monitor_expr`), is the parent of the call or of that pipe (and never
+    outside the body: a body's own parent is a `def` or a `do:` pair)."""
     out = set()
-    for node in walk(body):
-        if node.type == "binary_operator" and operator(node) == "=":
-            left = node.child_by_field_name("left")
-            right = node.child_by_field_name("right")
-            if left is not None and left.type == "identifier" and right is not None and _monitor_expr(right):
-                out.add(text_of(left))
+    for call in monitors:
+        sides = [call]
+        pipe = call.parent
+        if (
+            pipe is not None
+            and pipe.type == "binary_operator"
+            and operator(pipe) == "|>"
+            and pipe.child_by_field_name("right") == call
+        ):
+            sides.append(pipe)
+        for right in sides:
+            node = right.parent
+            if node is not None and node.type == "binary_operator" and operator(node) == "=":
+                if node.child_by_field_name("right") != right:
+                    continue
+                left = node.child_by_field_name("left")
+                if left is not None and left.type == "identifier" and _monitor_expr(right):
+                    out.add(text_of(left))
     return out
 
 
@@ -496,13 +618,13 @@ def _state_param(clause: Node) -> str | None:
 # -- removals ----------------------------------------------------------------------------
 
 
-def _removals(clause: Node, maps: dict[tuple, MonitorMap]) -> Iterator[tuple[Node, str, MonitorMap]]:
+def _removals(
+    clause: Node, maps: dict[tuple, MonitorMap], index: _Index
+) -> Iterator[tuple[Node, str, MonitorMap]]:
     body = def_body(clause)
     if body is None:
         return
-    for node in walk(body):
-        if node.type != "call":
-            continue
+    for node in index.under(index.removes, body):
         kind = REMOVE_CALLS.get(call_name(node) or "")
         if kind is None:
             continue

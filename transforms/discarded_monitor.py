@@ -10,9 +10,15 @@ from otpfix.syntax import call_args, call_name, def_body, def_head, enclosing_de
 from otpfix.transform import Context, Transform
 from otpfix.types import Finding
 
+from ._needles import calls_named, is_within, walk_order, word
 from ._otp import down_tuple, in_quote, value_discarded
 
 MONITOR_CALLS = frozenset({"Process.monitor", ":erlang.monitor"})
+
+# Exact pre-filter (see _needles.word): both shapes need a call named `Process.monitor`
+# or `:erlang.monitor`, i.e. a dot whose left side is exactly `Process` or `:erlang` and
+# whose right side is exactly `monitor` (identifier, alias and atom leaves).
+_MONITOR = word("monitor")
 
 
 class DiscardedMonitor(Transform):
@@ -66,12 +72,27 @@ class DiscardedMonitor(Transform):
     skip_tests = True
     needles = (b"monitor",)
 
+    def could_match(self, data: bytes) -> bool:
+        return _MONITOR.found(data) and (b"Process" in data or b":erlang" in data)
+
     def check(self, ctx: Context) -> Iterator[Finding]:
-        for node in walk(ctx.root):
+        receives: list[Node] | None = None
+
+        def has_down_receive(node: Node, body: Node) -> bool:
+            # `_exempt`'s walk of the body for `receive` calls after `node`, with the
+            # receive calls found from the bytes.
+            nonlocal receives
+            if receives is None:
+                receives = [c for c in calls_named(ctx.root, ctx.data, "receive") if call_name(c) == "receive"]
+            return any(
+                r.start_byte > node.start_byte and is_within(r, body) and _waits_for_down(r) for r in receives
+            )
+
+        for node in _candidates(ctx):
             if node.type == "call" and call_name(node) in MONITOR_CALLS:
                 if not _monitor_call(node) or in_quote(node):
                     continue
-                if _discarded(node) and not _exempt(node):
+                if _discarded(node) and not _exempt(node, has_down_receive):
                     yield ctx.finding(node, _message(node))
             elif node.type == "unary_operator" and operator(node) == "&":
                 # Enum.each(pids, &Process.monitor/1)
@@ -83,8 +104,27 @@ class DiscardedMonitor(Transform):
                     continue
                 args = node.parent
                 call = args.parent if args is not None and args.type == "arguments" else None
-                if call is not None and call_name(call) in ("Enum.each", "Stream.each") and not _exempt(node):
+                if call is not None and call_name(call) in ("Enum.each", "Stream.each") and not _exempt(
+                    node, has_down_receive
+                ):
                     yield ctx.finding(node, _message(node))
+
+
+def _candidates(ctx: Context) -> list[Node]:
+    """The nodes of a whole-tree walk that `check` can act on, in walk order, found from
+    the bytes: calls whose name ends in `monitor` (see calls_named; every MONITOR_CALLS
+    call is one), and the `&X/n` captures around such a call (the `&Process.monitor/1`
+    shape: the capture's `/` has that call as its left side)."""
+    out = []
+    for call in calls_named(ctx.root, ctx.data, "monitor"):
+        out.append(call)
+        inner = call.parent
+        if inner is None or inner.type != "binary_operator" or inner.child_by_field_name("left") != call:
+            continue
+        node = inner.parent
+        if node is not None and node.type == "unary_operator" and node.named_children[-1] == inner:
+            out.append(node)
+    return walk_order(out)
 
 
 def _monitor_call(node: Node) -> bool:
@@ -119,7 +159,7 @@ def _discarded(call: Node) -> bool:
     return False
 
 
-def _exempt(node: Node) -> bool:
+def _exempt(node: Node, has_down_receive) -> bool:
     scope = enclosing_def(node)
     if scope is None:
         return True  # module-level or script code: not a long-lived process we know
@@ -129,13 +169,13 @@ def _exempt(node: Node) -> bool:
     body = def_body(scope)
     if body is None:
         return False
-    # The function waits for a :DOWN itself: the monitor is consumed there.
-    for n in walk(body):
-        if n.type == "call" and call_name(n) == "receive" and n.start_byte > node.start_byte:
-            for m in walk(n):
-                if m.type == "stab_clause" and _down_stab(m):
-                    return True
-    return False
+    # The function waits for a :DOWN itself (a `receive` after the monitor in its body
+    # with a :DOWN clause): the monitor is consumed there.
+    return has_down_receive(node, body)
+
+
+def _waits_for_down(receive: Node) -> bool:
+    return any(m.type == "stab_clause" and _down_stab(m) for m in walk(receive))
 
 
 def _down_stab(clause: Node) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import accumulate
 from typing import Any, Iterator, Mapping
 
 from tree_sitter import Node
@@ -10,6 +11,7 @@ from otpfix.syntax import arguments_node, call_name, enclosing_module, module_na
 from otpfix.transform import Context, Transform
 from otpfix.types import Finding
 
+from ._locate import calls_named, nodes_at
 from ._otp import in_quote
 
 
@@ -65,19 +67,36 @@ class GodModule(Transform):
             raise ValueError(f"rule {self.id}: option 'max_lines' must be a positive integer, got {limit!r}")
 
     def could_match(self, data: bytes) -> bool:  # type: ignore[override]
-        """Exact pre-filter before parsing: no module has more lines than its file."""
-        return b"defmodule" in data and data.count(b"\n") + 1 > self.options["max_lines"]
+        """Exact pre-filter before parsing: a module's own lines of code are lines of its
+        file that are neither blank nor comment-only (`_own_lines` counts no others), so
+        a file with no more such lines than the limit holds no module over it."""
+        limit = self.options["max_lines"]
+        return (
+            b"defmodule" in data
+            and data.count(b"\n") + 1 > limit
+            and _code_prefix(data)[-1] > limit
+        )
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         limit = self.options["max_lines"]
-        if not self.could_match(ctx.data):
+        data = ctx.data
+        if b"defmodule" not in data or data.count(b"\n") + 1 <= limit:
             return
-        modules = ctx.captures(MODULES_QUERY, "module")
-        docs = ctx.captures(DOCS_QUERY, "doc")
+        code = _code_prefix(data)
+        if code[-1] <= limit:
+            return
+        modules = _definitions(ctx.root, data)
+        docs: list[Node] | None = None
         for node in modules:
             if call_name(node) != "defmodule" or in_quote(node):
                 continue
-            own = _own_lines(ctx.source, node, modules, docs)
+            # Without the documentation lines taken off, the count can only be larger:
+            # look for the documentation attributes only when that bound is over the limit.
+            if _own_lines(code, node, modules, []) <= limit:
+                continue
+            if docs is None:
+                docs = _doc_attributes(ctx.root, data)
+            own = _own_lines(code, node, modules, docs)
             if own <= limit:
                 continue
             name = _full_name(node)
@@ -104,39 +123,68 @@ def _full_name(module: Node) -> str:
     return ".".join(reversed(parts))
 
 
-MODULES_QUERY = """
-(call target: (identifier) @kw (#any-of? @kw "defmodule" "defimpl" "defprotocol")) @module
-"""
-DOCS_QUERY = """
-(unary_operator operand: (call target: (identifier) @name
-  (#any-of? @name "moduledoc" "doc" "typedoc" "shortdoc"))) @doc
-"""
-
+MODULE_KEYWORDS = ("defmodule", "defimpl", "defprotocol")
 DOC_ATTRIBUTES = frozenset({"moduledoc", "doc", "typedoc", "shortdoc"})
 
 
-def _rows(node: Node) -> range:
-    return range(node.start_point[0], node.end_point[0] + 1)
+def _code_prefix(data: bytes) -> list[int]:
+    """Prefix sums over the file's lines (split at "\\n", as tree-sitter counts rows) of
+    "this line is neither blank nor comment-only": element r is the number of such lines
+    before row r; the last element is their total."""
+    flags = [1 if line and line[0] != 35 else 0 for line in map(bytes.strip, data.split(b"\n"))]  # 35: "#"
+    return [0, *accumulate(flags)]
 
 
-def _own_lines(source, module: Node, modules: list[Node], docs: list[Node]) -> int:
+def _definitions(root: Node, data: bytes) -> list[Node]:
+    """The `defmodule` / `defimpl` / `defprotocol` calls (a call whose target is the
+    identifier), in pre-order: the nodes of the query
+    `(call target: (identifier) @kw (#any-of? @kw ...)) @module`, found from the
+    keywords' byte positions instead of a pass over the whole tree."""
+    return calls_named(root, data, MODULE_KEYWORDS)
+
+
+def _doc_attributes(root: Node, data: bytes) -> list[Node]:
+    """Every `unary_operator` whose operand is a call whose target is an identifier named
+    in DOC_ATTRIBUTES: the nodes of the query
+    `(unary_operator operand: (call target: (identifier) @name (#any-of? @name ...)))`.
+    Each of those identifiers ends with "doc", so it spans an occurrence of "doc"."""
+    out = []
+    for ident in nodes_at(root, data, b"doc"):
+        if ident.type != "identifier" or text_of(ident) not in DOC_ATTRIBUTES:
+            continue
+        call = ident.parent
+        if call is None or call.type != "call" or call.child_by_field_name("target") != ident:
+            continue
+        attr = call.parent
+        if attr is not None and attr.type == "unary_operator" and attr.child_by_field_name("operand") == call:
+            out.append(attr)
+    return out
+
+
+def _own_lines(code: list[int], module: Node, modules: list[Node], docs: list[Node]) -> int:
     """Lines of code of the module itself: its span, minus nested modules, documentation
-    attributes, blank lines and comment-only lines."""
-    rows = set(_rows(module))
+    attributes, blank lines and comment-only lines (`code`: see `_code_prefix`)."""
     start, end = module.start_byte, module.end_byte
-    for n in modules:
-        if start < n.start_byte and n.end_byte <= end:
-            rows.difference_update(_rows(n))
-    for n in docs:
-        if start < n.start_byte and n.end_byte <= end and _is_doc_attribute(n):
-            rows.difference_update(_rows(n))
-    data, starts = source.data, source.line_starts
-    count = 0
-    for row in rows:
-        stop = starts[row + 1] if row + 1 < len(starts) else len(data)
-        line = data[starts[row] : stop].strip()
-        if line and not line.startswith(b"#"):
-            count += 1
+    cut = [
+        (n.start_point[0], n.end_point[0])
+        for n in modules
+        if start < n.start_byte and n.end_byte <= end
+    ]
+    cut += [
+        (n.start_point[0], n.end_point[0])
+        for n in docs
+        if start < n.start_byte and n.end_byte <= end and _is_doc_attribute(n)
+    ]
+    first, last = module.start_point[0], module.end_point[0]
+    count = code[last + 1] - code[first]
+    # Take off the code lines of the union of the removed rows (each inside the module's).
+    cut.sort()
+    covered = -1  # the last row already taken off
+    for lo, hi in cut:
+        lo = max(lo, covered + 1)
+        if lo <= hi:
+            count -= code[hi + 1] - code[lo]
+            covered = hi
     return count
 
 

@@ -10,8 +10,10 @@ from otpfix.syntax import call_args, call_name, enclosing, enclosing_module, mod
 from otpfix.transform import Context, Transform
 from otpfix.types import Finding
 
+from ._locate import CallNames
 from ._otp import in_quote, mfa_label
 
+_MIX_ENV = CallNames({"Mix.env"})
 RUNTIME_DEFS = frozenset({"def", "defp"})
 #: Calls that show the author checks whether Mix is there before using it.
 GUARDS = frozenset({"Code.ensure_loaded?", "Code.ensure_loaded", "Code.ensure_compiled", "function_exported?"})
@@ -74,8 +76,9 @@ class MixEnvRuntime(Transform):
         if not ctx.path.replace("\\", "/").endswith(".ex"):
             return
         covered = _supervision_conditionals(ctx)
-        for node in walk(ctx.root):
-            if node.type != "call" or call_name(node) != "Mix.env" or call_args(node):
+        # The `Mix.env` calls of a walk of the tree, in the same order, without the walk.
+        for node in _MIX_ENV.find(ctx.root, ctx.data):
+            if call_args(node):
                 continue
             fun = enclosing(node, lambda n: n.type == "call" and call_name(n) in ("def", "defp", "defmacro", "defmacrop"))
             if fun is None or call_name(fun) not in RUNTIME_DEFS:

@@ -22,13 +22,15 @@ from otpfix.syntax import (
 from otpfix.transform import Context, Transform, make_fix
 from otpfix.types import Edit, Finding
 
+from ._locate import CallNames
 from ._supervision import (
+    SUPERVISOR_CALLS,
     Scope,
+    in_quote,
     is_variable,
     own_nodes,
     local_binding,
     module_of,
-    supervisor_calls,
     unwrap_block,
 )
 
@@ -127,10 +129,16 @@ class MixEnvSupervision(Transform):
     skip_tests = True
     needles = (b"Mix.env", b"get_env", b"compile_env", b"fetch_env")
 
+    def could_match(self, data: bytes) -> bool:  # type: ignore[override]
+        """Exact pre-filter: besides a needle, the file must name `Supervisor`: every
+        finding is about an argument of a call whose `call_name` is `Supervisor.start_link`
+        or `Supervisor.init`, i.e. whose target's left side is written `Supervisor`."""
+        return b"Supervisor" in data and super().could_match(data)
+
     def check(self, ctx: Context) -> Iterator[Finding]:
         seen: set[int] = set()
-        for call in supervisor_calls(ctx.root):
-            scope = Scope(module_of(call))
+        for call in _supervisor_calls(ctx.root, ctx.data):
+            scope = _LazyScope(module_of(call))
             args = effective_args(call)
             name = call_name(call)
             targets: list[tuple[Node, str]] = []
@@ -166,6 +174,33 @@ class MixEnvSupervision(Transform):
 
 
 # -- where to look -------------------------------------------------------------------------
+
+_SUPERVISOR_CALLS = CallNames(SUPERVISOR_CALLS)
+
+
+def _supervisor_calls(root: Node, data: bytes) -> list[Node]:
+    """`supervisor_calls(root)` (same calls, same order) from the byte positions of
+    "Supervisor" instead of a walk of the whole tree."""
+    return [n for n in _SUPERVISOR_CALLS.find(root, data) if not in_quote(n)]
+
+
+class _LazyScope(Scope):
+    """`Scope(module)`, built on first use of what it knows: most supervisor calls hold
+    no environment conditional, `Scope.name` needs it only for some nodes, and building
+    a scope walks the whole module."""
+
+    def __init__(self, module: Node | None) -> None:  # noqa: D107 (no Scope.__init__)
+        self._node = module
+        self._built: Scope | None = None
+
+    def _scope(self) -> Scope:
+        if self._built is None:
+            self._built = Scope(self._node)
+        return self._built
+
+    module = property(lambda self: self._scope().module)  # type: ignore[assignment]
+    aliases = property(lambda self: self._scope().aliases)  # type: ignore[assignment]
+    attributes = property(lambda self: self._scope().attributes)  # type: ignore[assignment]
 
 
 def _scan(node: Node | None, role: str, scope: Scope, depth: int = 0):

@@ -6,15 +6,20 @@ from typing import Any, Iterator, Mapping
 
 from tree_sitter import Node
 
-from otpfix.syntax import call_name, enclosing_def, enclosing_module, text_of
+from otpfix.syntax import defined_module_keys, call_name, enclosing_def, enclosing_module, text_of
 from otpfix.transform import Context, Transform, make_fix
 from otpfix.types import Edit, Finding
 
 from ._protected import (
     shared_module_facts,
-    merge_project,
+    clause_blocks,
+    lookup_segments,
+    memo_of,
+    next_segments,
+    option_key,
+    recorded,
+    summaries,
     TRY_KEYWORDS,
-    Analyzer,
     ModuleInfo,
     alias_conflicts,
     clause_body,
@@ -142,23 +147,57 @@ class NarrowRescue(Transform):
     summary = "Narrow `rescue e ->` catch-alls to the exceptions the protected code is known to raise"
     fixable = True
     skip_tests = True
-    # `def`: files without a rescue still tell what their functions raise (collect).
-    needles = (b"rescue", b"def")
+    # The check reads `rescue_block`s; collect reads `defmodule`s (facts are per module).
+    needles = (b"rescue",)
+    collect_needles = (b"defmodule",)
     default_options: Mapping[str, Any] = {"raisers": {}}
 
     def __init__(self, options: Mapping[str, Any] | None = None) -> None:
         super().__init__(options)
         self._raisers = options_raisers(self.options)
+        self._key = (self.id, option_key(self._raisers))
 
     def collect(self, ctx: Context) -> Any:
         """What each function of the file's modules raises, exits with or leaves unknown,
         so that calls from other files resolve."""
         return shared_module_facts(ctx.source, self._raisers) or None
 
+    def provides(self, data: bytes) -> list[bytes] | None:
+        """Facts are per module: the last segment of every module the file defines."""
+        return defined_module_keys(data)
+
+    def wanted(self, ctx: Context) -> list[bytes]:
+        """The last segment of every module whose functions the check looks up in the
+        project (what a file defining that module necessarily contains)."""
+        return lookup_segments(lookups for _, lookups in self._recorded(ctx))
+
+    def wanted_next(self, facts: Any) -> list[bytes]:
+        return next_segments(facts)
+
     def check(self, ctx: Context) -> Iterator[Finding]:
-        project = None
+        cands = self._candidates(ctx)
+        if not cands:
+            return
+        work = [(c[3], c[4].body) for c in cands]
+        found = summaries(ctx.source, self._key, work, self._raisers, (), ctx.project)
+        for (clauses, index, var, info, _prot), summary in zip(cands, found):
+            if summary.foreign:
+                continue
+            yield self._finding(ctx, clauses, index, var, summary, info)
+
+    def _recorded(self, ctx: Context):
+        work = [(c[3], c[4].body) for c in self._candidates(ctx)]
+        return recorded(ctx.source, self._key, work, self._raisers)
+
+    def _candidates(self, ctx: Context) -> list[tuple]:
+        """(clauses, catch-all index, its variable, module info, protected code) of every
+        catch-all rescue the rule analyses, in document order (memoised on the source)."""
+        memo = memo_of(ctx.source)
+        if self.id in memo:
+            return memo[self.id]
+        out = []
         infos: dict[tuple, ModuleInfo] = {}
-        for block in ctx.captures("(rescue_block) @r", "r"):
+        for block in clause_blocks(ctx.source, "rescue_block", b"rescue"):
             if in_quote(block):
                 continue
             prot = protected_of(block)
@@ -181,12 +220,9 @@ class NarrowRescue(Transform):
                 continue
             if exemption(prot.owner, info) is not None:
                 continue
-            if project is None:
-                project = merge_project(ctx.project)
-            summary = Analyzer(info, self._raisers, project=project).summarize(prot.body)
-            if summary.foreign:
-                continue
-            yield self._finding(ctx, clauses, index, var, summary, info)
+            out.append((clauses, index, var, info, prot))
+        memo[self.id] = out
+        return out
 
     def _finding(self, ctx: Context, clauses, index: int, var: Node, summary, info) -> Finding:
         name = text_of(var)

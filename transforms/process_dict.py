@@ -8,9 +8,16 @@ from otpfix.syntax import call_args, call_name, text_of
 from otpfix.transform import Context, Transform
 from otpfix.types import Finding
 
+from ._needles import nodes_at, occurrences, walk_order, word
 from ._otp import call_arity, is_piped_into
 
 CALLS = frozenset({"Process.put", "Process.get", "Process.delete"})
+
+# Exact pre-filter (see _needles.word): a call in CALLS is a dot whose left side is exactly
+# `Process` and whose right side is exactly `put`, `get` or `delete`. Blanks, a newline or
+# a comment may stand between them (`Process .put(...)`, `Process.\n  get(...)` compile),
+# so the bytes `Process.put` need not occur.
+_NAMES = word("put", "get", "delete")
 
 
 class ProcessDict(Transform):
@@ -59,10 +66,13 @@ class ProcessDict(Transform):
     summary = "Process.put/get/delete: hidden state in the process dictionary"
     fixable = False
     skip_tests = True
-    needles = (b"Process.put", b"Process.get", b"Process.delete")
+    needles = (b"Process",)
+
+    def could_match(self, data: bytes) -> bool:
+        return b"Process" in data and _NAMES.found(data)
 
     def check(self, ctx: Context) -> Iterator[Finding]:
-        for node in ctx.captures("(call target: (dot)) @call", "call"):
+        for node in _process_calls(ctx):
             name = call_name(node)
             if name not in CALLS:
                 continue
@@ -71,6 +81,22 @@ class ProcessDict(Transform):
                 continue
             label = f"{name}/{call_arity(node)}"
             yield ctx.finding(node, _MESSAGES[name].format(call=label))
+
+
+def _process_calls(ctx: Context) -> list:
+    """The calls of `(call target: (dot)) @call` whose dot's left side has the text
+    `Process` (every call in CALLS is one), found from the bytes instead of a query over
+    the whole tree; in the order of `Source.captures`."""
+    out = []
+    for pos in occurrences(ctx.data, b"Process"):
+        for left in nodes_at(ctx.root, pos, pos + len(b"Process")):
+            dot = left.parent
+            if dot is None or dot.type != "dot" or dot.child_by_field_name("left") != left:
+                continue
+            call = dot.parent
+            if call is not None and call.type == "call" and call.child_by_field_name("target") == dot:
+                out.append(call)
+    return walk_order(out)
 
 
 def _reserved_key(node) -> bool:

@@ -21,10 +21,10 @@ from otpfix.syntax import (
 from otpfix.transform import Context, Transform
 from otpfix.types import Finding
 
+from ._needles import calls_named, defs_named, is_within, word
 from ._otp import (
     MONITOR_CALLS,
     call_arity,
-    defines,
     fn_scope,
     has_after,
     is_poll,
@@ -46,6 +46,14 @@ SENDS: dict[str, frozenset[int]] = {
     ":erlang.send": frozenset({2, 3}),
 }
 CALLS = frozenset({"GenServer.call", ":gen_server.call"})
+
+# Exact pre-filter (see _needles.word). Every call in SENDS has a target identifier, or a
+# dot whose right side is an identifier, whose text is exactly `send`. Without `strict`,
+# a finding also needs a `GenServer.call`/`:gen_server.call` (the fallback shape: a right
+# side exactly `call`) or a `receive` (the request/reply shape: `waits_after` only yields
+# calls named `receive`). Identifiers are leaves whose text is their bytes.
+_SEND = word("send")
+_CALL_OR_RECEIVE = word("call", "receive")
 
 
 class RawSend(Transform):
@@ -123,10 +131,18 @@ class RawSend(Transform):
         if not isinstance(self.options["strict"], bool):
             raise ValueError(f"rule {self.id}: option 'strict' must be true or false")
 
+    def could_match(self, data: bytes) -> bool:
+        if not _SEND.found(data):
+            return False
+        return self.options["strict"] or _CALL_OR_RECEIVE.found(data)
+
     def check(self, ctx: Context) -> Iterator[Finding]:
         strict = self.options["strict"]
         local_send: dict[int, bool] = {}
-        for node in ctx.captures("(call target: [(identifier) (dot)]) @call", "call"):
+        send_defs: list[Node] | None = None
+        memo = _Memo(ctx)
+        # Every call named in SENDS ends in `send` (see calls_named), in walk order.
+        for node in calls_named(ctx.root, ctx.data, "send"):
             name = call_name(node)
             if name not in SENDS or call_arity(node) not in SENDS[name]:
                 continue
@@ -140,10 +156,15 @@ class RawSend(Transform):
                 module = enclosing_module(node)
                 key = module.id if module is not None else -1
                 if key not in local_send:
-                    local_send[key] = defines(module, ctx.root, {"send"})
+                    # `defines(module, root, {"send"})`: a def named send in the module
+                    # (or, outside any module, in the file).
+                    if send_defs is None:
+                        send_defs = defs_named(ctx.root, ctx.data, "send")
+                    scope = module if module is not None else ctx.root
+                    local_send[key] = any(is_within(d, scope) for d in send_defs)
                 if local_send[key]:
                     continue
-            message = self._fallback(node) or self._request_reply(ctx, node, args)
+            message = self._fallback(node) or self._request_reply(memo, node, args)
             if message is None and strict:
                 message = (
                     f"{name}/{len(args)} to another process (strict): send does not tell whether the "
@@ -181,20 +202,25 @@ class RawSend(Transform):
         return None
 
     # -- (1) hand-rolled request/reply ---------------------------------------------------
-    def _request_reply(self, ctx: Context, send: Node, args: list[Node]) -> str | None:
+    def _request_reply(self, memo: "_Memo", send: Node, args: list[Node]) -> str | None:
         fun = enclosing_def(send)
         if fun is None:
             return None
         body = def_body(fun)
         if body is None:
             return None
-        if not _carries_self(args[1], fun):
+        module = enclosing_module(fun)
+        if not memo.has_receive(module if module is not None else fun):
+            # waits_after only yields `receive` calls in this function's body or in the
+            # private functions of its module: there is none, so nothing below can fire.
+            return None
+        if not _carries_self(args[1], fun, memo):
             return None
         if enclosing(send, lambda n: n == fun or call_name(n) == "receive") != fun:
             return None  # replying to a message it received: the server side of a protocol
         own = mfa_label(fun)
         scope = fn_scope(send, body)
-        privates = private_functions(enclosing_module(fun))
+        privates = memo.private_functions(module)
         for receive, path in waits_after(body, send.end_byte, scope, privates):
             if not has_after(receive) or is_poll(receive):
                 continue
@@ -228,6 +254,36 @@ def _norm(node: Node) -> str:
     return "".join(text_of(node).split())
 
 
+class _Memo:
+    """What one check computes once per file, module or function (pure functions of the
+    tree, so caching them changes nothing)."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self._receives: list[Node] | None = None
+        self._privates: dict[int, dict[str, list[Node]]] = {}
+        self._self_vars: dict[int, set[str]] = {}
+
+    def has_receive(self, scope: Node) -> bool:
+        """A call named `receive` under `scope` (found from the bytes, see calls_named)."""
+        if self._receives is None:
+            self._receives = [
+                c for c in calls_named(self.ctx.root, self.ctx.data, "receive") if call_name(c) == "receive"
+            ]
+        return any(is_within(c, scope) for c in self._receives)
+
+    def private_functions(self, module: Node | None) -> dict[str, list[Node]]:
+        key = module.id if module is not None else -1
+        if key not in self._privates:
+            self._privates[key] = private_functions(module)
+        return self._privates[key]
+
+    def self_vars(self, fun: Node) -> set[str]:
+        if fun.id not in self._self_vars:
+            self._self_vars[fun.id] = _self_vars(fun)
+        return self._self_vars[fun.id]
+
+
 def _self_vars(fun: Node) -> set[str]:
     """Variables bound to `self()` in a function: `me = self()`."""
     out = set()
@@ -239,14 +295,14 @@ def _self_vars(fun: Node) -> set[str]:
     return out
 
 
-def _carries_self(message: Node, fun: Node) -> bool:
+def _carries_self(message: Node, fun: Node, memo: _Memo) -> bool:
     names = None
     for n in walk(message):
         if is_self_call(n):
             return True
         if n.type == "identifier":
             if names is None:
-                names = _self_vars(fun)
+                names = memo.self_vars(fun)
             if text_of(n) in names:
                 return True
     return False

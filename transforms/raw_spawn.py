@@ -11,7 +11,8 @@ from otpfix.syntax import call_args, call_name, enclosing_module
 from otpfix.transform import Context, Transform, make_fix
 from otpfix.types import Edit, Finding
 
-from ._otp import call_arity, defines, is_piped_into
+from ._needles import calls_named, defs_named, is_within, walk_order, word
+from ._otp import call_arity, is_piped_into
 
 #: call name -> (arities, fixable with Task.Supervisor.start_child)
 CALLS: dict[str, tuple[frozenset[int], bool]] = {
@@ -27,6 +28,10 @@ SUPERVISOR_NAME = re.compile(r"^(?:[A-Z][A-Za-z0-9_]*(?:\.[A-Z][A-Za-z0-9_]*)*|:
 #: Containers whose non-last expressions have their values discarded.
 BLOCKS = frozenset({"do_block", "else_block", "body", "source", "block"})
 TRAILING = frozenset({"rescue_block", "catch_block", "else_block", "after_block"})
+
+# Exact pre-filter (see _needles.word): every call in CALLS has a target identifier, or a
+# dot whose right side is an identifier, whose text is exactly `spawn` or `spawn_link`.
+_SPAWN = word("spawn", "spawn_link")
 
 
 class RawSpawn(Transform):
@@ -98,9 +103,16 @@ class RawSpawn(Transform):
                 f"\"MyApp.TaskSupervisor\" (or an atom such as \":tasks\"), got {name!r}"
             )
 
+    def could_match(self, data: bytes) -> bool:
+        return _SPAWN.found(data)
+
     def check(self, ctx: Context) -> Iterator[Finding]:
         supervisor = self.options["supervisor"]
-        for node in ctx.captures("(call target: [(identifier) (dot)]) @call", "call"):
+        own: dict[str, list[Node]] = {}
+        # Every call in CALLS ends in `spawn` or `spawn_link` (see calls_named): the calls
+        # of a whole-tree query, in the same order.
+        calls = calls_named(ctx.root, ctx.data, "spawn") + calls_named(ctx.root, ctx.data, "spawn_link")
+        for node in walk_order(calls):
             name = call_name(node)
             if name not in CALLS:
                 continue
@@ -108,8 +120,15 @@ class RawSpawn(Transform):
             arity = call_arity(node)
             if arity not in arities:
                 continue
-            if "." not in name and defines(enclosing_module(node), ctx.root, {name}):
-                continue  # the module's own spawn/1: not Kernel's
+            if "." not in name:
+                # `defines(module, root, {name})`: a def of that name in the module (or,
+                # outside any module, in the file).
+                if name not in own:
+                    own[name] = defs_named(ctx.root, ctx.data, name)
+                module = enclosing_module(node)
+                scope = module if module is not None else ctx.root
+                if any(is_within(d, scope) for d in own[name]):
+                    continue  # the module's own spawn/1: not Kernel's
             fix = None
             if fixable and supervisor and not is_piped_into(node) and _value_discarded(node):
                 fix = _fix(node, supervisor, arity)

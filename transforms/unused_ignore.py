@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import difflib
+import re
 from collections import Counter
+from functools import lru_cache
 from typing import Iterator
 
 from otpfix import registry, suppress
 from otpfix.transform import Context, Transform, make_fix
 from otpfix.types import Finding
+
+# Exact pre-filter: the rule only reports markers, and a marker is a comment whose text
+# matches suppress.MARKER from its start: `#`, blanks (spaces, tabs), `otpfix:ignore`.
+# A file that mentions `otpfix:ignore` only elsewhere (a string, a doc) has no marker.
+_MARKER = re.compile(rb"#[ \t]*otpfix:ignore")
 
 
 class UnusedIgnore(Transform):
@@ -75,6 +82,9 @@ class UnusedIgnore(Transform):
     needles = (b"otpfix:ignore",)
     after_suppression = True
 
+    def could_match(self, data: bytes) -> bool:
+        return b"otpfix:ignore" in data and _MARKER.search(data) is not None
+
     def check(self, ctx: Context) -> Iterator[Finding]:
         sup = ctx.suppressions
         if sup is None or not sup:
@@ -122,8 +132,7 @@ class UnusedIgnore(Transform):
                 where = f"on line {m.target}"
             parts.append(f"unused suppression: no {names} finding {where}")
         for name in problem.unknown:
-            close = difflib.get_close_matches(name, sorted(known), n=1)
-            hint = f" (did you mean `{close[0]}`?)" if close else " (see `otpfix rules`)"
+            hint = _hint(name, known)
             parts.append(f"unknown rule `{name}` in `{directive}`{hint}")
         fix = None
         if problem.unused and removable[ctx.data[m.start : m.end]] > 0:
@@ -132,3 +141,10 @@ class UnusedIgnore(Transform):
                 f"Remove unused suppression of {', '.join(problem.unused)}", edits, safe=True
             )
         return ctx.finding((m.start, m.end), "; ".join(parts), fix)
+
+
+@lru_cache(maxsize=256)
+def _hint(name: str, known: frozenset[str]) -> str:
+    """What to say about an unknown rule name (difflib is slow: remembered per name)."""
+    close = difflib.get_close_matches(name, sorted(known), n=1)
+    return f" (did you mean `{close[0]}`?)" if close else " (see `otpfix rules`)"

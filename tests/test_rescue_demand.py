@@ -1,0 +1,333 @@
+"""narrow-rescue / broad-catch: demand-driven facts (`wanted`, `wanted_next`) and the faster
+paths of their analysis, checked against the plain ones."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from tree_sitter import Node, QueryCursor
+
+from otpfix import api, registry
+from otpfix.syntax import Source, compile_query, effective_args, operator, text_of, walk
+from otpfix.transform import Context
+from otpfix.transforms import _protected
+from otpfix.types import RunOptions
+
+from golden_cases import GOLDEN, discover as discover_cases
+
+RULES = ("narrow-rescue", "broad-catch")
+
+
+def rule(rule_id: str, **options):
+    return registry.get(rule_id)(options or None)
+
+
+def ctx_of(data: bytes, path: str, r, project=None) -> Context:
+    return Context(Source(data, path), path, project).for_rule(r)
+
+
+def wanted(r, data: bytes, path: str = "lib/a.ex") -> list[bytes]:
+    return sorted(r.wanted(ctx_of(data, path, r)))
+
+
+def facts_of(r, data: bytes, path: str = "lib/a.ex"):
+    return r.collect(ctx_of(data, path, r))
+
+
+# -- pre-filters ---------------------------------------------------------------------------
+
+
+def test_needles_split_between_check_and_collect() -> None:
+    nr, bc = rule("narrow-rescue"), rule("broad-catch")
+    plain = b"defmodule A do\n  def f(x), do: Map.fetch!(x, :k)\nend\n"
+    assert not nr.could_match(plain) and not bc.could_match(plain)
+    assert nr.could_collect(plain) and bc.could_collect(plain)
+    assert facts_of(nr, plain) == {"A": {"f": facts_of(nr, plain)["A"]["f"]}}
+    # No defmodule: no facts, so nothing to collect.
+    script = b"def f(x), do: x\ntry do\n  f(1)\nrescue\n  _ -> 2\ncatch\n  _, _ -> 3\nend\n"
+    assert not nr.could_collect(script) and facts_of(nr, script) is None
+    assert nr.could_match(script) and bc.could_match(script)
+
+
+# -- wanted / wanted_next on the golden directory cases --------------------------------------
+
+
+def test_wanted_on_golden_project_cases() -> None:
+    nr = rule("narrow-rescue")
+    lib = GOLDEN / "narrow-rescue" / "project_calls" / "lib"
+    loader, parser = (lib / "loader.ex").read_bytes(), (lib / "parser.ex").read_bytes()
+    # Loader calls Golden.NarrowRescue.Project.Parser.{fetch,parse!,external}.
+    assert wanted(nr, loader, "lib/loader.ex") == [b"Parser"]
+    # Parser.external/1 calls ...Project.Missing.run/1: following Parser's facts needs it.
+    assert sorted(nr.wanted_next(facts_of(nr, parser, "lib/parser.ex"))) == [b"Missing"]
+
+    bc = rule("broad-catch")
+    lib = GOLDEN / "broad-catch" / "project_calls" / "lib"
+    users, cache = (lib / "users.ex").read_bytes(), (lib / "cache.ex").read_bytes()
+    assert wanted(bc, users, "lib/users.ex") == [b"Cache"]
+    # Cache only calls GenServer (in the table): nothing further to follow.
+    assert list(bc.wanted_next(facts_of(bc, cache, "lib/cache.ex"))) == []
+
+
+@pytest.mark.parametrize("rule_id", RULES)
+def test_table_and_erlang_calls_are_not_wanted(rule_id: str) -> None:
+    keyword = "rescue\n    _ ->" if rule_id == "narrow-rescue" else "catch\n    _, _ ->"
+    src = f"""\
+defmodule A do
+  def f(x) do
+    Map.fetch!(x, :k) |> Enum.map(&(&1 + 1))
+    Jason.decode!(x)
+    GenServer.call(x, :get)
+    :ssl.connect(x, 443, [])
+    MyApp.Repo.get!(Post, 1)
+  {keyword} nil
+  end
+end
+""".encode()
+    assert wanted(rule(rule_id), src) == []
+    # A project module, a Repo function outside the table: both are looked up.
+    src = src.replace(b"Jason.decode!(x)", b"Helpers.Text.clean(x)\n    MyApp.Repo.custom(x)")
+    assert wanted(rule(rule_id), src) == [b"Repo", b"Text"]
+
+
+def test_aliases_local_calls_and_exempt_code_in_wanted() -> None:
+    nr = rule("narrow-rescue")
+    src = b"""\
+defmodule A do
+  alias Deep.Name.Space, as: S
+
+  def f(x) do
+    helper(x)
+  rescue
+    _ -> nil
+  end
+
+  defp helper(x), do: S.run(x)
+
+  def g(fun) do
+    fun.(Other.Mod.call())
+  rescue
+    _ -> nil
+  end
+
+  def h(x) do
+    Quoted.never(x)
+  rescue
+    e -> reraise e, __STACKTRACE__
+  end
+end
+"""
+    # helper/1 is followed (S expands to Deep.Name.Space); g/1 is analysed too (its
+    # foreign code is found by the same analysis that looks Other.Mod up); h/1 re-raises
+    # (no analysis, no lookup).
+    assert wanted(nr, src) == [b"Mod", b"Space"]
+
+
+def test_wanted_next_covers_remote_targets_and_locals() -> None:
+    nr = rule("narrow-rescue")
+    facts = {
+        "A.B": {
+            "f": {"raises": {}, "unknown": {"C.D.g/1": "", ":x.y/0": ""}, "foreign": [], "exits": [],
+                  "throws": [], "remote": {"C.D.g/1": "C.D.g", ":x.y/0": ":x.y"}, "locals": ["h"]},
+        }
+    }
+    assert sorted(nr.wanted_next(facts)) == [b"B", b"D"]
+    assert list(nr.wanted_next(None)) == []
+
+
+# -- exactness: checking with only the facts of the wanted files changes nothing -----------
+
+
+CHAIN = {
+    "lib/a.ex": b"""\
+defmodule Chain.Front do
+  alias Chain.Middle
+
+  def go(x) do
+    Middle.step(x)
+  rescue
+    _ -> :error
+  end
+end
+""",
+    "lib/b.ex": b"""\
+defmodule Chain.Middle do
+  def step(x), do: Chain.Last.last(x)
+end
+""",
+    "lib/c.ex": b"""\
+defmodule Chain.Last do
+  def last(x), do: Map.fetch!(x, :k)
+end
+""",
+    "lib/unrelated.ex": b"""\
+defmodule Chain.Unrelated do
+  def other(x), do: String.to_integer(x)
+end
+""",
+}
+
+
+def closure(r, files: dict[str, bytes], path: str, facts: dict) -> set[str]:
+    """The files whose facts the engine collects for `path`: those containing a wanted
+    string, then those containing what their facts want next, until nothing new."""
+    strings = set(r.wanted(ctx_of(files[path], path, r)))
+    chosen: set[str] = set()
+    frontier = strings
+    while frontier:
+        new = {p for p in files if p not in chosen and any(s in files[p] for s in frontier)}
+        chosen |= new
+        frontier = set()
+        for p in new:
+            for s in r.wanted_next(facts.get(p)):
+                if s not in strings:
+                    strings.add(s)
+                    frontier.add(s)
+    return chosen
+
+
+def findings(r, data: bytes, path: str, project: dict, via_wanted: bool) -> list:
+    ctx = ctx_of(data, path, r, {r.id: project})
+    if via_wanted:
+        r.wanted(ctx)  # same parse: check reuses what wanted recorded
+    return [(f.span, f.message, f.fix) for f in r.check(ctx)]
+
+
+def assert_exact(r, files: dict[str, bytes]) -> int:
+    facts = {p: f for p, d in files.items() if r.could_collect(d) and (f := facts_of(r, d, p)) is not None}
+    checked = 0
+    for path, data in files.items():
+        if not r.could_match(data):
+            continue
+        checked += 1
+        full = findings(r, data, path, facts, via_wanted=False)
+        keep = closure(r, files, path, facts)
+        restricted = {p: f for p, f in facts.items() if p in keep}
+        assert findings(r, data, path, restricted, via_wanted=False) == full, path
+        assert findings(r, data, path, restricted, via_wanted=True) == full, path
+        assert findings(r, data, path, facts, via_wanted=True) == full, path
+    return checked
+
+
+def test_chain_needs_wanted_next() -> None:
+    nr = rule("narrow-rescue")
+    a = CHAIN["lib/a.ex"]
+    assert wanted(nr, a) == [b"Middle"]
+    facts = {p: facts_of(nr, d, p) for p, d in CHAIN.items()}
+    assert sorted(nr.wanted_next(facts["lib/b.ex"])) == [b"Last"]
+    assert closure(nr, CHAIN, "lib/a.ex", facts) == {"lib/a.ex", "lib/b.ex", "lib/c.ex"}
+    # Without C's facts the call is unresolved; with them it narrows to KeyError.
+    without_c = {p: f for p, f in facts.items() if p != "lib/c.ex"}
+    assert "unknown" in findings(nr, a, "lib/a.ex", without_c, False)[0][1]
+    (span, message, fix) = findings(nr, a, "lib/a.ex", facts, False)[0]
+    assert fix is not None and "only KeyError" in message
+    assert assert_exact(nr, CHAIN) == 1
+    # End to end through the engine (demand-driven collect).
+    results = api.run_sources(dict(CHAIN), RunOptions(select=("narrow-rescue",), fix=True)).results
+    fixed = {r.path: r.fixed for r in results}
+    assert b"_ in KeyError ->" in fixed["lib/a.ex"]
+
+
+def golden_file_sets() -> list[tuple[str, str, dict[str, bytes]]]:
+    """Every golden case of every rule as a set of files (a directory case together), for
+    both rules (the other rules' cases are varied Elixir too)."""
+    out = []
+    for case in discover_cases():
+        files = {rel: (case.root / rel).read_bytes() for rel in case.inputs}
+        for rid in RULES:
+            out.append((rid, case.id, files))
+    return out
+
+
+@pytest.mark.parametrize("rule_id", RULES)
+def test_wanted_is_exact_on_every_golden_case(rule_id: str) -> None:
+    r = rule(rule_id)
+    checked = 0
+    for rid, _case, files in golden_file_sets():
+        if rid == rule_id:
+            checked += assert_exact(r, files)
+    assert checked > 20
+    # All golden cases of this rule together (one project): still exact.
+    together = {}
+    for case in discover_cases():
+        if case.rule == rule_id:
+            for rel in case.inputs:
+                together[f"{case.name}/{rel}"] = (case.root / rel).read_bytes()
+    assert assert_exact(r, together) > 10
+
+
+# -- the faster structural paths agree with the plain ones ----------------------------------
+
+
+def golden_sources() -> list[Source]:
+    out = []
+    for path in sorted(GOLDEN.rglob("*.ex*")):
+        data = path.read_bytes()
+        out.append(Source(data, str(path)))
+    return out
+
+
+def _ids(nodes: list[Node]) -> list[tuple[int, int, str]]:
+    return [(n.start_byte, n.end_byte, n.type) for n in nodes]
+
+
+def test_clause_blocks_and_defmodules_match_the_queries() -> None:
+    sources = golden_sources()
+    sources.append(Source(b"defmodule A do\n  def f do\n    x\n  rescue\n    _ -> (\n  end\nend\n"))
+    sources.append(Source(b'defmodule_x = 1\n"defmodule"\n# defmodule\ndefmodule(B, do: nil)\n'))
+    seen_errors = False
+    for src in sources:
+        seen_errors |= src.root.has_error
+        for block, kw in (("rescue_block", b"rescue"), ("catch_block", b"catch")):
+            query = src.captures(f"({block}) @b", "b")
+            assert _ids(_protected.clause_blocks(src, block, kw)) == _ids(query), src.path
+        cursor = QueryCursor(compile_query(_protected._DEFMODULE_QUERY))
+        query = sorted(cursor.captures(src.root).get("m", []), key=lambda n: n.start_byte)
+        fast = _protected.defmodule_calls(src.root, src.data)
+        assert _ids(fast) == _ids(query), src.path
+    assert seen_errors
+
+
+def _plain_arity(call: Node) -> int:
+    parent = call.parent
+    if (
+        parent is not None
+        and parent.type == "binary_operator"
+        and operator(parent) == "/"
+        and parent.child_by_field_name("left") == call
+        and parent.parent is not None
+        and parent.parent.type == "unary_operator"
+        and operator(parent.parent) == "&"
+    ):
+        right = parent.child_by_field_name("right")
+        if right is not None and right.type == "integer":
+            return int(text_of(right))
+    return len(effective_args(call))
+
+
+def test_arity_matches_effective_args() -> None:
+    count = 0
+    for src in golden_sources() + [Source(b"x |> f(# c\n 1)\n&g/2\n&h/x\ny |> (&k/1).()\n")]:
+        for n in walk(src.root):
+            if n.type == "call":
+                count += 1
+                assert _protected._arity(n) == _plain_arity(n), (src.path, text_of(n))
+    assert count > 1000
+
+
+def test_project_view_merges_like_merge_project() -> None:
+    f1 = {"raises": {"KeyError": "a"}, "unknown": {}, "foreign": [], "exits": ["x"], "throws": [],
+          "remote": {}, "locals": ["l1"]}
+    f2 = {"raises": {"ArgumentError": "b", "KeyError": "c"}, "unknown": {"u": ""}, "foreign": [],
+          "exits": ["y", "x"], "throws": [], "remote": {"u": "Z.u"}, "locals": ["l2"]}
+    project = {"b.ex": {"M": {"f": f2, "g": f1}}, "a.ex": {"M": {"f": f1}, "N": {}}, "c.ex": None}
+    merged = _protected.merge_project(project)
+    view = _protected.ProjectView(project)
+    for module in ("M", "N", "Missing"):
+        assert view.get(module, {}) == merged.get(module, {})
+        if module in merged:
+            assert list(view[module]) == list(merged[module])
+            assert repr(view[module]) == repr(merged[module])
+    with pytest.raises(KeyError):
+        view["Missing"]
