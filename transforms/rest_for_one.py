@@ -17,7 +17,9 @@ from otpfix.syntax import (
     def_body,
     def_head,
     def_params,
+    defined_module_keys,
     keyword_value,
+    module_key,
     operator,
     text_of,
 )
@@ -169,15 +171,15 @@ class RestForOne(Transform):
         return {"modules": modules} if modules else None
 
     # -- demand ------------------------------------------------------------------------
-    def wanted(self, ctx: Context) -> Iterable[bytes] | None:
-        """One segment of every module that can be a child of a supervisor of this file.
+    def provides(self, data: bytes) -> list[bytes] | None:
+        """Facts are per module: the last segment of every module the file defines."""
+        return defined_module_keys(data)
 
-        `check` reads facts only through `_module_index`, for the modules of children
-        (`_owned`, `_evidence`). A file that defines module `A.B.C` (`defmodule A.B.C`,
-        or `defmodule C` nested in `defmodule A.B`, or any other split) contains the bytes
-        of each of its segments `A`, `B` and `C`, and a module defined in two files (left
-        out of the index) has them in both: any one segment is exact. The segment most
-        likely to be rare is chosen (see `_rare_segment`).
+    def wanted(self, ctx: Context) -> Iterable[bytes] | None:
+        """The key (last segment) of every module that can be a child of a supervisor of
+        this file: `check` reads facts only through `_module_index`, for the modules of
+        children (`_owned`, `_evidence`); a module defined in two files (left out of the
+        index) has its key in both files' `provides`.
 
         The children are taken wider than `check` takes them, so that the re-check after
         other rules' fixes in the same run (mix-env-supervision replacing a conditional by
@@ -187,10 +189,14 @@ class RestForOne(Transform):
         the list can be (see `_potential_modules`)."""
         if b":one_for_one" not in ctx.data:
             return ()
-        modules: set[str] = set()
+        keys: set[bytes] = set()
         for expr, scope in _analysis(ctx).children_exprs:
-            modules.update(_potential_modules(expr, scope))
-        return sorted({_rare_segment(module).encode() for module in modules})
+            for module in _potential_modules(expr, scope):
+                key = module_key(module)
+                if key is None:
+                    return None
+                keys.add(key)
+        return sorted(keys)
 
     # -- check -------------------------------------------------------------------------
     def check(self, ctx: Context) -> Iterator[Finding]:
@@ -373,19 +379,6 @@ def _erlang_inits(defmodule: Node) -> Iterator[tuple[Node, Node]]:
         if strategy is None:
             continue
         yield strategy, children_expr
-
-
-def _rare_segment(module: str) -> str:
-    """The segment of a module name least likely to occur in unrelated files (only speed
-    depends on the choice): the module's own name, its last segment, unless that is a
-    short word (4 characters or fewer: `Repo`, `Web`, `Lock`), then the longest segment
-    (the last of equals). On the 11 projects of the scale corpus, scanned one by one, this
-    collects 479 files where the last segment collects 502 and the rarest segment of each
-    module (known only after the fact) 461."""
-    segments = module.split(".")
-    if len(segments[-1]) > 4:
-        return segments[-1]
-    return segments[max(range(len(segments)), key=lambda i: (len(segments[i]), i))]
 
 
 #: Conditionals another rule's fix may replace by one of their branches.
