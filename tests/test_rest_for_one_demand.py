@@ -1,8 +1,9 @@
 """rest-for-one's pre-filters and demand for facts (`wanted`), and its fast `collect`.
 
-The engine runs `collect` only on the files that contain a byte string some checked file
-wants: `wanted` must name every file whose facts `check` reads, also when the file is
-checked again after other rules' fixes in the same run."""
+The engine runs `collect` only on the files whose `provides` keys (the last segment of each
+module they define) meet the keys some checked file wants: `wanted` must name the key of
+every module whose facts `check` reads, also when the file is checked again after other
+rules' fixes in the same run."""
 
 from __future__ import annotations
 
@@ -53,7 +54,7 @@ def _inputs(rule: str) -> dict[str, bytes]:
         ("mix-env-supervision/case_children.ex", [b"Poller", b"Repo"]),
     ],
 )
-def test_wanted_names_a_segment_of_each_child_module(case, segments):
+def test_wanted_names_the_key_of_each_child_module(case, segments):
     assert _wanted((GOLDEN / case).read_bytes()) == segments
 
 
@@ -85,6 +86,11 @@ def _findings(rule, path: str, data: bytes, project) -> list[tuple]:
     ]
 
 
+def _provides(rule, data: bytes, wanted: set[bytes]) -> bool:
+    keys = rule.provides(data)
+    return keys is None or bool(wanted & set(keys))
+
+
 @pytest.mark.parametrize("options", [{}, {"require_evidence": False}])
 def test_the_wanted_files_give_the_same_findings_as_every_file(options):
     # One project of every golden input of both supervision rules (their modules have
@@ -97,9 +103,8 @@ def test_the_wanted_files_give_the_same_findings_as_every_file(options):
     for path, data in sources.items():
         if not rule.could_match(data):
             continue
-        wanted = list(rule.wanted(_ctx(data, path, rule=rule)))
-        provided = {p: rule.provides(sources[p]) for p in project}
-        subset = {p: f for p, f in project.items() if provided[p] is None or set(wanted) & set(provided[p])}
+        wanted = set(rule.wanted(_ctx(data, path, rule=rule)))
+        subset = {p: f for p, f in project.items() if _provides(rule, sources[p], wanted)}
         assert len(subset) < len(project), path  # the demand is narrower than everything
         full = _findings(rule, path, data, project)
         assert _findings(rule, path, data, subset) == full, path
@@ -108,9 +113,9 @@ def test_the_wanted_files_give_the_same_findings_as_every_file(options):
     assert checked >= 20 and with_evidence >= 5
 
 
-def test_a_nested_module_provides_its_last_segment():
+def test_a_nested_module_is_provided_under_its_last_segment():
     # `defmodule Cache` nested in `defmodule Deps`: the file has no `Deps.Cache` bytes,
-    # but it provides the key `Cache`.
+    # but provides the key `Cache`.
     tree = b"""defmodule Deps.Tree do
   def start_link do
     Supervisor.start_link([Deps.Cache, Deps.Worker], strategy: :one_for_one)
@@ -133,6 +138,7 @@ end
     wanted = _wanted(tree)
     assert wanted == [b"Cache", b"Worker"]
     assert set(RULE().provides(children)) == {b"Deps", b"Cache", b"Worker"}
+    assert RULE().provides(tree) == [b"Tree"]
     findings = _findings(RULE(), "lib/tree.ex", tree, project)
     assert len(findings) == 1 and "Agent.get(Deps.Cache, ...) at lib/deps.ex:7" in findings[0][1]
 

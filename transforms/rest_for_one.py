@@ -8,8 +8,6 @@ from typing import Any, Iterable, Iterator
 from tree_sitter import Node, QueryCursor
 
 from otpfix.syntax import (
-    defined_module_keys,
-    module_key,
     effective_args,
     block_expressions,
     arguments_node,
@@ -19,7 +17,9 @@ from otpfix.syntax import (
     def_body,
     def_head,
     def_params,
+    defined_module_keys,
     keyword_value,
+    module_key,
     operator,
     text_of,
 )
@@ -171,15 +171,15 @@ class RestForOne(Transform):
         return {"modules": modules} if modules else None
 
     # -- demand ------------------------------------------------------------------------
+    def provides(self, data: bytes) -> list[bytes] | None:
+        """Facts are per module: the last segment of every module the file defines."""
+        return defined_module_keys(data)
+
     def wanted(self, ctx: Context) -> Iterable[bytes] | None:
         """The key (last segment) of every module that can be a child of a supervisor of
-        this file.
-
-        `check` reads facts only through `_module_index`, for the modules of children
-        (`_owned`, `_evidence`). A file that defines module `A.B.C` (`defmodule A.B.C`,
-        or `defmodule C` nested in `defmodule A.B`, or any other split) provides the key
-        `C` (`provides`), and a module defined in two files (left out of the index) is
-        provided by both.
+        this file: `check` reads facts only through `_module_index`, for the modules of
+        children (`_owned`, `_evidence`); a module defined in two files (left out of the
+        index) has its key in both files' `provides`.
 
         The children are taken wider than `check` takes them, so that the re-check after
         other rules' fixes in the same run (mix-env-supervision replacing a conditional by
@@ -189,15 +189,14 @@ class RestForOne(Transform):
         the list can be (see `_potential_modules`)."""
         if b":one_for_one" not in ctx.data:
             return ()
-        modules: set[str] = set()
+        keys: set[bytes] = set()
         for expr, scope in _analysis(ctx).children_exprs:
-            modules.update(_potential_modules(expr, scope))
-        # A name without an alias segment names no module of any file's facts.
-        return sorted({key for key in map(module_key, modules) if key is not None})
-
-    def provides(self, data: bytes) -> Iterable[bytes] | None:
-        """Facts are per module: the last segment of every module the file defines."""
-        return defined_module_keys(data)
+            for module in _potential_modules(expr, scope):
+                key = module_key(module)
+                if key is None:
+                    return None
+                keys.add(key)
+        return sorted(keys)
 
     # -- check -------------------------------------------------------------------------
     def check(self, ctx: Context) -> Iterator[Finding]:
