@@ -7,7 +7,6 @@ rules' fixes in the same run."""
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 
