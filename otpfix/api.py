@@ -131,8 +131,8 @@ class _Keys:
         """The first pass's answer: a FileResult, or what the file wants (`_Wants`)."""
         return cache_mod.entry_key("first", self.base, path, digest)
 
-    def facts(self, path: str, digest: str) -> str:
-        return cache_mod.entry_key("facts", self.base, path, digest)
+    def facts(self, path: str, digest: str, rule_id: str) -> str:
+        return cache_mod.entry_key("facts", self.base, path, digest, [rule_id])
 
     def check(self, path: str, digest: str, project_rule_ids: Iterable[str]) -> str:
         # Project facts matter only for the project-aware rules that check this file.
@@ -219,8 +219,11 @@ class _Worker:
         project_digests: Mapping[str, str],
         base_key: str | None,
         slim: bool,
+        collect_rule: str = "",
     ) -> None:
         self.options = options
+        #: The project-aware rules whose facts `collect` collects, "a,b" ("": every one).
+        self.collect_rule = collect_rule
         self.rules = registry.resolve(options.select, options.ignore, options.rule_options)
         self.has_project_rules = any(r.uses_project() for r in self.rules)
         # The project facts: ready ({rule id: {path: facts}}), or per file as the project
@@ -292,7 +295,9 @@ class _Worker:
         if data is None:
             return (None, {}), None, None, None
         digest, row = self._stored(data, meta)
-        facts = collect_facts(path, data, self.rules, self.options)
+        wanted = set(self.collect_rule.split(",")) if self.collect_rule else None
+        rules = [r for r in self.rules if wanted is None or r.id in wanted]
+        facts = collect_facts(path, data, rules, self.options)
         if digest is None or self.keys is None or self.options.fix:
             return (None, facts), None, None, row
         try:
@@ -302,7 +307,8 @@ class _Worker:
             return (None, facts), None, None, row  # facts of this kind are recomputed every run
         # The facts themselves go back (the main process shares them with the checking
         # workers); their text only into the cache.
-        return (digests, facts), self.keys.facts(path, digest), cache_mod.to_json({"d": digests, "f": text}), row
+        key = self.keys.facts(path, digest, self.collect_rule)
+        return (digests, facts), key, cache_mod.to_json({"d": digests, "f": text}), row
 
     def process(self, item: Item) -> Outcome:
         path, data, error, meta = _load(item, self.options)
@@ -331,7 +337,7 @@ class _Worker:
         if digest is None:
             return None
         if method == "collect":
-            return ("facts", self.keys.facts(path, digest), item, digest, data)
+            return ("facts", self.keys.facts(path, digest, self.collect_rule), item, digest, data)
         if method == "first":
             return ("first", self.keys.first(path, digest), item, digest, data)
         ids: Sequence[str] = []
@@ -691,30 +697,51 @@ def _collect_wanted(
     bar: Any,
     signatures: _Signatures,
 ) -> tuple[list[tuple[Item, Any]], dict[str, str]]:
-    """Step 2 of `_execute`: ([(item, facts or their JSON text)] in file order, for every
-    file collected; {rule id: digest of the facts it sees} when caching).
+    """Step 2 of `_execute`: ([(item, {rule id: facts} or its JSON text)] in file order,
+    one per rule and file collected; {rule id: digest of the facts it sees} when caching).
 
-    Rounds: collect the files that provide a newly wanted key (chosen by set operations
-    on what the first pass returned: no file is read to choose); then follow, in every
-    collected file, the wanted keys it provides that were not followed there yet
-    (`Transform.wanted_next`), which may want more. The set of files collected is cached
-    under a key of what the waiting files want and every file's digest: a warm run skips
-    the rounds (and decodes no facts)."""
-    collected: dict[int, tuple[Any, Any]] = {}
-    broken = lambda _i: ((None, {}), None, None, None)  # noqa: E731
+    Rounds, per rule: collect the rule's facts in the files that provide a key newly
+    wanted of that rule (chosen by set operations on what the first pass returned: no file
+    is read to choose); then follow, in every file collected for the rule, the wanted keys
+    it provides that were not followed there yet (`Transform.wanted_next`), which may want
+    more. A rule's facts are collected only where that rule wants them. What was collected
+    is cached under a key of what the waiting files want and every file's digest: a warm
+    run skips the rounds (and decodes no facts)."""
+    collected: dict[tuple[int, str], tuple[Any, Any]] = {}
     store = signatures.store
+
+    def collect(pairs: Iterable[tuple[int, str]]) -> list[tuple[int, str]]:
+        """Collect these (file index, rule id) pairs, the rules wanting a file in one parse
+        (one pass per set of rules); the new pairs."""
+        by_file: dict[int, set[str]] = {}
+        for i, rid in pairs:
+            if (i, rid) not in collected:
+                by_file.setdefault(i, set()).add(rid)
+        by_rules: dict[str, list[int]] = {}
+        for i, rids in by_file.items():
+            by_rules.setdefault(",".join(sorted(rids)), []).append(i)
+        done = []
+        for rids in sorted(by_rules):
+            todo = sorted(by_rules[rids])
+            bar.grow(len(todo))
+            broken = lambda _i: ((None, {}), None, None, None)  # noqa: E731
+            args = (options, {}, {}, base, slim, rids)
+            values = _phase("collect", [items[i] for i in todo], options, args, broken, bar.advance, signatures)
+            for i, value in zip(todo, values):
+                for rid in rids.split(","):
+                    collected[(i, rid)] = value
+                    done.append((i, rid))
+        return done
+
     demand_key = None
     if base is not None and store is not None:
         demand_key = _demand_key(base, wants, [(_path_of(i), signatures.known_digest(i)) for i in items])
         known = store.get_many([demand_key]).get(demand_key)
         store.close(retry=True)
         if isinstance(known, dict) and isinstance(known.get("c"), list):
-            chosen = set(known["c"])
-            todo = [i for i, item in enumerate(items) if _path_of(item) in chosen]
-            bar.grow(len(todo))
-            values = _phase("collect", [items[i] for i in todo], options, (options, {}, {}, base, slim), broken, bar.advance, signatures)
-            for i, value in zip(todo, values):
-                collected[i] = value
+            where = {_path_of(item): i for i, item in enumerate(items)}
+            pairs = [(where[p], rid) for p, rid in (x for x in known["c"] if isinstance(x, list) and len(x) == 2) if p in where]
+            collect(pairs)
             return _project_files(items, collected, base)
 
     by_id = {r.id: r for r in rules}
@@ -731,7 +758,7 @@ def _collect_wanted(
     demanded: dict[str, set[bytes]] = {}
     every: set[str] = set()  # rules some file wants every file's facts for
     new: dict[str, set[bytes]] = {}
-    decoded: dict[int, dict[str, Any]] = {}
+    decoded: dict[tuple[int, str], dict[str, Any]] = {}
 
     def want(rid: str, keys: tuple[bytes, ...] | None) -> None:
         if keys is None:
@@ -747,8 +774,14 @@ def _collect_wanted(
         out: dict[int, set[bytes]] = {}
         by_key = index.get(rid, {})
         for key in keys:
-            for i in (*by_key.get(key, ()), *by_key.get(key_base(key), ()), *anything.get(rid, ())):
+            for i in by_key.get(key, ()):
                 out.setdefault(i, set()).add(key)
+            base = key_base(key)
+            if base != key:
+                for i in by_key.get(base, ()):
+                    out.setdefault(i, set()).add(key)
+        for i in anything.get(rid, ()):
+            out.setdefault(i, set()).update(keys)
         return out
 
     for _path, w in wants:
@@ -770,43 +803,47 @@ def _collect_wanted(
                 continue  # followed whole (above, once)
             for i, found in providers(rid, keys).items():
                 follow_now.setdefault((i, rid), set()).update(found)  # type: ignore[union-attr]
-        todo = sorted({i for i, _rid in follow_now if i not in collected})
-        if todo:
-            bar.grow(len(todo))
-            values = _phase("collect", [items[i] for i in todo], options, (options, {}, {}, base, slim), broken, bar.advance, signatures)
-            for i, value in zip(todo, values):
-                collected[i] = value
-            # A file collected now is followed for every key wanted of it so far.
-            for rid, keys in demanded.items():
-                if rid in every:
-                    continue
-                for i, found in providers(rid, keys).items():
-                    if i in todo:
-                        follow_now[(i, rid)] = found
+        fresh: dict[str, list[int]] = {}
+        for i, rid in collect(follow_now):
+            fresh.setdefault(rid, []).append(i)
+        # A file collected now is followed for every key wanted of it so far.
+        for rid, files in fresh.items():
+            if rid not in every:
+                found = providers(rid, demanded.get(rid, set()))
+                for i in files:
+                    follow_now[(i, rid)] = found.get(i, set())
         for (i, rid), keys in sorted(follow_now.items(), key=lambda kv: kv[0]):
             rule = by_id.get(rid)
-            facts = _facts_of(collected[i][1], decoded, i).get(rid) if rule is not None else None
+            facts = _facts_of(collected[(i, rid)][1], decoded, (i, rid)).get(rid) if rule is not None else None
             if facts is not None:
                 want(rid, follow(rule, facts, frozenset(keys) if keys is not None else None))  # type: ignore[arg-type]
     if demand_key is not None and store is not None and not options.fix:
-        paths = [_path_of(items[i]) for i in sorted(collected)]
-        store.put_many([(demand_key, cache_mod.to_json({"c": paths}))], run_size=len(items))
+        pairs = [[_path_of(items[i]), rid] for i, rid in sorted(collected)]
+        store.put_many([(demand_key, cache_mod.to_json({"c": pairs}))], run_size=len(items))
         store.close(retry=True)
     return _project_files(items, collected, base)
 
 
-def _facts_of(payload: Any, decoded: dict[int, dict[str, Any]], i: int) -> dict[str, Any]:
-    """A collected file's facts as objects ({rule id: facts}), decoding cached text once."""
-    if i not in decoded:
+def _facts_part(payload: Any, rid: str) -> Any:
+    """The part of a collected payload ({rule id: facts}, or its JSON text: kept as text,
+    decoded only if a file must be checked) that belongs to one rule."""
+    if isinstance(payload, dict):
+        return {rid: payload[rid]} if rid in payload else {}
+    return payload  # text: `_decode_project` keeps every rule's part (harmless: exact)
+
+
+def _facts_of(payload: Any, decoded: dict[Any, dict[str, Any]], key: Any) -> dict[str, Any]:
+    """Collected facts as objects ({rule id: facts}), decoding cached text once."""
+    if key not in decoded:
         if isinstance(payload, str):
             try:
                 facts = cache_mod.loads(payload)
-                decoded[i] = facts if isinstance(facts, dict) else {}
+                decoded[key] = facts if isinstance(facts, dict) else {}
             except Exception:
-                decoded[i] = {}  # the check pass collects it again (see _decode_project)
+                decoded[key] = {}  # the check pass collects it again (see _decode_project)
         else:
-            decoded[i] = payload
-    return decoded[i]
+            decoded[key] = payload
+    return decoded[key]
 
 
 def _demand_key(base: str, wants: Sequence[tuple[str, _Wants]], files: Sequence[tuple[str, str]]) -> str:
@@ -822,21 +859,23 @@ def _demand_key(base: str, wants: Sequence[tuple[str, _Wants]], files: Sequence[
 
 
 def _project_files(
-    items: Sequence[Item], collected: Mapping[int, tuple[Any, Any]], base: str | None
+    items: Sequence[Item], collected: Mapping[tuple[int, str], tuple[Any, Any]], base: str | None
 ) -> tuple[list[tuple[Item, Any]], dict[str, str]]:
-    files = [(items[i], collected[i][1]) for i in sorted(collected)]
+    # A payload may hold the facts of several rules (collected in one parse): each
+    # (file, rule) pair contributes its rule's part.
+    files = [(items[i], _facts_part(collected[(i, rid)][1], rid)) for i, rid in sorted(collected)]
     digests: dict[str, str] = {}
     if base is not None:
         # What each project rule sees, as a digest of its per-file digests: a warm run
         # never decodes the facts unless some file has to be checked again.
         parts: dict[str, Any] = {}
-        for i in sorted(collected):
-            file_digests, payload = collected[i]
+        for i, rid in sorted(collected):
+            file_digests, payload = collected[(i, rid)]
             if file_digests is None:
-                file_digests = {rid: cache_mod.digest(v) for rid, v in payload.items()}
+                file_digests = {r: cache_mod.digest(v) for r, v in _facts_part(payload, rid).items()}
             path = _path_of(items[i])
-            for rule_id, value in file_digests.items():
-                parts.setdefault(rule_id, hashlib.sha256()).update(f"{path}\0{value}\0".encode())
+            if rid in file_digests:
+                parts.setdefault(rid, hashlib.sha256()).update(f"{path}\0{file_digests[rid]}\0".encode())
         digests = {rule_id: h.hexdigest() for rule_id, h in parts.items()}
     return files, digests
 

@@ -239,3 +239,36 @@ def test_finer_keys_and_what_wanted_next_is_given(rule, monkeypatch):
         ("App.Beta", frozenset({b"Beta/run"})),
         ("Other.Beta", frozenset({b"Beta/run"})),
     ]
+
+
+class OtherChain(ChainCalls):
+    """A second project-aware rule on the same files, wanting one module only."""
+
+    id = "test-other-chain"
+
+    def wanted(self, ctx: Context):
+        return [b"Gamma"]
+
+    def wanted_next(self, facts, keys=None):
+        return ()
+
+    def check(self, ctx: Context):
+        modules = sorted(m for path in ctx.project for m in ctx.project[path])
+        yield ctx.finding((0, 1), "sees " + ",".join(modules))
+
+
+def test_each_rule_collects_only_what_it_wants(rule, monkeypatch):
+    extra = tuple(registry.all_transforms()) + (OtherChain,)
+    monkeypatch.setattr(registry, "all_transforms", lambda: tuple(sorted(extra, key=lambda t: t.id)))
+    seen: list[tuple[str, str]] = []
+    original = ChainCalls.collect  # the counting wrapper of the fixture
+
+    def by_rule(self, ctx):
+        seen.append((self.id, ctx.path))
+        return original(self, ctx)
+
+    monkeypatch.setattr(ChainCalls, "collect", by_rule)
+    run = api.run_sources(sources(), RunOptions(select=("test-chain-calls", "test-other-chain")))
+    assert sorted(f.message for f in run.findings) == ["reaches App.Alpha,App.Beta,Deep.Gamma", "sees Deep.Gamma"]
+    assert sorted(p for r, p in seen if r == "test-other-chain") == ["lib/c.ex"]
+    assert sorted(p for r, p in seen if r == "test-chain-calls") == ["lib/a.ex", "lib/b.ex", "lib/c.ex", "lib/twin.ex"]
