@@ -70,7 +70,12 @@ class MixEnvRuntime(Transform):
     summary = "Mix.env() at runtime in compiled code: Mix is not in releases"
     fixable = False
     skip_tests = True
-    needles = (b"Mix.env",)
+    needles = (b"Mix",)
+
+    def could_match(self, data: bytes) -> bool:  # type: ignore[override]
+        """Exact pre-filter: `Mix` and `env` (not the bytes `Mix.env`: Elixir also reads
+        `Mix . env()` and a dot at the end of a line as that call)."""
+        return b"Mix" in data and b"env" in data
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         if not ctx.path.replace("\\", "/").endswith(".ex"):

@@ -127,13 +127,17 @@ class MixEnvSupervision(Transform):
     summary = "Replace a Mix.env()-dependent supervisor setting with the production value"
     fixable = True
     skip_tests = True
-    needles = (b"Mix.env", b"get_env", b"compile_env", b"fetch_env")
+    needles = (b"Mix", b"get_env", b"compile_env", b"fetch_env")
 
     def could_match(self, data: bytes) -> bool:  # type: ignore[override]
         """Exact pre-filter: besides a needle, the file must name `Supervisor`: every
         finding is about an argument of a call whose `call_name` is `Supervisor.start_link`
-        or `Supervisor.init`, i.e. whose target's left side is written `Supervisor`."""
-        return b"Supervisor" in data and super().could_match(data)
+        or `Supervisor.init`, i.e. whose target's left side is written `Supervisor`.
+        `Mix.env` is looked for as `Mix` and `env` (Elixir also reads `Mix . env()` and a
+        dot at the end of a line as that call)."""
+        if b"Supervisor" not in data or not super().could_match(data):
+            return False
+        return b"get_env" in data or b"compile_env" in data or b"fetch_env" in data or b"env" in data
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         seen: set[int] = set()
