@@ -289,13 +289,14 @@ class _Worker:
         text = lambda: cache_mod.to_json({**cache_mod.dump_result(result), "p": _keys_out(provides)})  # noqa: E731
         return _First(_slim(result) if self.slim else result, provides), *self._entry(key, text), row
 
-    def collect(self, item: Item) -> Outcome:
+    def collect(self, entry: "Item | _ToCollect") -> Outcome:
         """(per-rule digests of this file's facts or None, the facts)."""
+        item, collect_rule = (entry.item, entry.rules) if isinstance(entry, _ToCollect) else (entry, self.collect_rule)
         path, data, _error, meta = _load(item, self.options)
         if data is None:
             return (None, {}), None, None, None
         digest, row = self._stored(data, meta)
-        wanted = set(self.collect_rule.split(",")) if self.collect_rule else None
+        wanted = set(collect_rule.split(",")) if collect_rule else None
         rules = [r for r in self.rules if wanted is None or r.id in wanted]
         facts = collect_facts(path, data, rules, self.options)
         if digest is None or self.keys is None or self.options.fix:
@@ -307,7 +308,7 @@ class _Worker:
             return (None, facts), None, None, row  # facts of this kind are recomputed every run
         # The facts themselves go back (the main process shares them with the checking
         # workers); their text only into the cache.
-        key = self.keys.facts(path, digest, self.collect_rule)
+        key = self.keys.facts(path, digest, collect_rule)
         return (digests, facts), key, cache_mod.to_json({"d": digests, "f": text}), row
 
     def process(self, item: Item) -> Outcome:
@@ -326,18 +327,21 @@ class _Worker:
 
     # -- answers from the cache (main process) ------------------------------------------
 
-    def plan(self, method: str, item: Item) -> tuple | None:
+    def plan(self, method: str, item: "Item | _ToCollect") -> tuple | None:
         """How to answer `method` for `item` from the cache: (kind, key, item, digest,
         bytes or None) for a lookup, None for a miss.
         A file whose stat matches the cache's record is not read."""
         if self.keys is None or self.signatures is None:
             return None
+        collect_rule = self.collect_rule
+        if isinstance(item, _ToCollect):
+            item, collect_rule = item.item, item.rules
         path = _path_of(item)
         digest, data = self.signatures.digest(item)
         if digest is None:
             return None
         if method == "collect":
-            return ("facts", self.keys.facts(path, digest, self.collect_rule), item, digest, data)
+            return ("facts", self.keys.facts(path, digest, collect_rule), item, digest, data)
         if method == "first":
             return ("first", self.keys.first(path, digest), item, digest, data)
         ids: Sequence[str] = []
@@ -413,6 +417,16 @@ def _facts_entry(raw: Any) -> tuple[dict[str, str], str] | None:
 def _wants_entry(raw: Any) -> "_Wants | None":
     wants = _keys_in(raw.get("w")) if isinstance(raw, dict) else None
     return _Wants(wants) if wants is not None else None
+
+
+class _ToCollect:
+    """A file of a collect pass, with the project-aware rules ("a,b") to collect for."""
+
+    __slots__ = ("item", "rules")
+
+    def __init__(self, item: Item, rules: str) -> None:
+        self.item = item
+        self.rules = rules
 
 
 class _Wants:
@@ -708,6 +722,7 @@ def _collect_wanted(
     is cached under a key of what the waiting files want and every file's digest: a warm
     run skips the rounds (and decodes no facts)."""
     collected: dict[tuple[int, str], tuple[Any, Any]] = {}
+    groups: list[tuple[int, str]] = []  # (file index, "rule,rule") as collected, in order
     store = signatures.store
 
     def collect(pairs: Iterable[tuple[int, str]]) -> list[tuple[int, str]]:
@@ -720,17 +735,21 @@ def _collect_wanted(
         by_rules: dict[str, list[int]] = {}
         for i, rids in by_file.items():
             by_rules.setdefault(",".join(sorted(rids)), []).append(i)
+        # One pass for every file of the round, each with its rules.
+        todo = sorted((i, rids) for rids, files in by_rules.items() for i in files)
+        if not todo:
+            return []
+        groups.extend(todo)
+        bar.grow(len(todo))
+        broken = lambda _i: ((None, {}), None, None, None)  # noqa: E731
+        args = (options, {}, {}, base, slim)
+        entries = [_ToCollect(items[i], rids) for i, rids in todo]
+        values = _phase("collect", entries, options, args, broken, bar.advance, signatures)
         done = []
-        for rids in sorted(by_rules):
-            todo = sorted(by_rules[rids])
-            bar.grow(len(todo))
-            broken = lambda _i: ((None, {}), None, None, None)  # noqa: E731
-            args = (options, {}, {}, base, slim, rids)
-            values = _phase("collect", [items[i] for i in todo], options, args, broken, bar.advance, signatures)
-            for i, value in zip(todo, values):
-                for rid in rids.split(","):
-                    collected[(i, rid)] = value
-                    done.append((i, rid))
+        for (i, rids), value in zip(todo, values):
+            for rid in rids.split(","):
+                collected[(i, rid)] = value
+                done.append((i, rid))
         return done
 
     demand_key = None
@@ -739,9 +758,19 @@ def _collect_wanted(
         known = store.get_many([demand_key]).get(demand_key)
         store.close(retry=True)
         if isinstance(known, dict) and isinstance(known.get("c"), list):
+            # The same (file, rules) groups as the run that found them: the same entries.
             where = {_path_of(item): i for i, item in enumerate(items)}
-            pairs = [(where[p], rid) for p, rid in (x for x in known["c"] if isinstance(x, list) and len(x) == 2) if p in where]
-            collect(pairs)
+            replay: dict[str, list[int]] = {}
+            by_file: dict[int, list[str]] = {}
+            for entry in known["c"]:
+                if isinstance(entry, list) and len(entry) == 2 and entry[0] in where and isinstance(entry[1], str):
+                    replay.setdefault(entry[1], []).append(where[entry[0]])
+            # One file may have been collected for different rules in different rounds.
+            for rids in sorted(replay):
+                for i in replay[rids]:
+                    by_file.setdefault(i, []).append(rids)
+            for n in range(max((len(v) for v in by_file.values()), default=0)):
+                collect((i, rid) for i, sets in by_file.items() if n < len(sets) for rid in sets[n].split(","))
             return _project_files(items, collected, base)
 
     by_id = {r.id: r for r in rules}
@@ -818,7 +847,7 @@ def _collect_wanted(
             if facts is not None:
                 want(rid, follow(rule, facts, frozenset(keys) if keys is not None else None))  # type: ignore[arg-type]
     if demand_key is not None and store is not None and not options.fix:
-        pairs = [[_path_of(items[i]), rid] for i, rid in sorted(collected)]
+        pairs = [[_path_of(items[i]), rids] for i, rids in groups]
         store.put_many([(demand_key, cache_mod.to_json({"c": pairs}))], run_size=len(items))
         store.close(retry=True)
     return _project_files(items, collected, base)
