@@ -302,9 +302,10 @@ class _Worker:
         if digest is None or self.keys is None or self.options.fix:
             return (None, facts), None, None, row
         try:
-            digests = {rid: cache_mod.digest(value) for rid, value in facts.items()}
-            text = cache_mod.to_json(cache_mod.encode(facts))
-        except cache_mod.Unencodable:
+            encoded = {rid: cache_mod.encode(value) for rid, value in facts.items()}  # once
+            digests = {rid: cache_mod.digest_encoded(value) for rid, value in encoded.items()}
+            text = cache_mod.to_json({"~d": [[rid, value] for rid, value in encoded.items()]})
+        except (cache_mod.Unencodable, RecursionError):
             return (None, facts), None, None, row  # facts of this kind are recomputed every run
         # The facts themselves go back (the main process shares them with the checking
         # workers); their text only into the cache.

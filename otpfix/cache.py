@@ -151,6 +151,11 @@ def _canonical(encoded: Any) -> str:
     return json.dumps(encoded, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
+def digest_encoded(encoded: Any) -> str:
+    """`digest` of a value, given its `encode`d form (equal to `digest(value)`)."""
+    return hashlib.sha256(("j" + _canonical(encoded)).encode("utf-8")).hexdigest()
+
+
 def digest(obj: Any) -> str:
     """A stable hex digest of `obj` (same value, same digest, in every process and run).
 
