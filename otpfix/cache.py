@@ -360,46 +360,38 @@ class Store:
     def get_many(self, keys: Sequence[str]) -> dict[str, Any]:
         """{key: decoded value} for the keys that are stored (as `get`, in batches: one
         query per few hundred keys instead of one per file)."""
-        import sqlite3
-
         out: dict[str, Any] = {}
-        try:
-            db = self._open(create=False)
-            if db is None:
-                return out
-            for start in range(0, len(keys), 500):
-                batch = keys[start : start + 500]
-                marks = ",".join("?" * len(batch))
-                for key, value in db.execute(f"SELECT key, value FROM entries WHERE key IN ({marks})", batch):
-                    try:
-                        out[key] = json.loads(value)
-                    except ValueError:
-                        pass  # a corrupt entry is a miss
-        except (sqlite3.Error, OSError):
-            self.close()
-            self._broken = True
+        for key, value in self._select_in("SELECT key, value FROM entries WHERE key", keys):
+            try:
+                out[key] = json.loads(value)
+            except ValueError:
+                pass  # a corrupt entry is a miss
         return out
 
     def get_stats(self, paths: Sequence[str]) -> dict[str, tuple[str, int, str]]:
         """{path: (stat signature, when it was recorded (ns), content digest)} (see
         `trusted_digest`), in batches."""
+        query = "SELECT path, sig, recorded, digest FROM stats WHERE path"
+        return {path: (sig, recorded, digest) for path, sig, recorded, digest in self._select_in(query, paths)}
+
+    def _select_in(self, query: str, values: Sequence[str]) -> list[tuple]:
+        """The rows of `query IN (values)`, 500 values per statement; none on any error
+        (then the cache is not read again in this run)."""
         import sqlite3
 
-        out: dict[str, tuple[str, int, str]] = {}
+        rows: list[tuple] = []
         try:
             db = self._open(create=False)
             if db is None:
-                return out
-            for start in range(0, len(paths), 500):
-                batch = paths[start : start + 500]
-                marks = ",".join("?" * len(batch))
-                query = f"SELECT path, sig, recorded, digest FROM stats WHERE path IN ({marks})"
-                for path, sig, recorded, digest in db.execute(query, batch):
-                    out[path] = (sig, recorded, digest)
+                return rows
+            for start in range(0, len(values), 500):
+                batch = values[start : start + 500]
+                rows.extend(db.execute(f"{query} IN ({','.join('?' * len(batch))})", batch))
         except (sqlite3.Error, OSError):
             self.close()
             self._broken = True
-        return out
+            return []
+        return rows
 
     def put_stats(self, rows: Sequence[tuple[str, str, int, str]]) -> None:
         """Record (path, stat signature, when, content digest) rows; failures are ignored."""

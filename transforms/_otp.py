@@ -7,7 +7,7 @@ on shapes it does not know.
 
 from __future__ import annotations
 
-from typing import Iterator
+from typing import Container, Iterator
 
 from tree_sitter import Node
 
@@ -245,30 +245,44 @@ def local_calls(body: Node, skip=None) -> Iterator[tuple[Node, str, int]]:
         n = stack.pop()
         if skip is not None and skip(n):
             continue
-        if n.type == "call":
-            target = n.child_by_field_name("target")
-            if target is not None and target.type == "identifier":
-                args_node = next((c for c in n.named_children if c.type == "arguments"), None)
-                if args_node is not None:
-                    name = text_of(target)
-                    arity = len(call_args(n))
-                    parent = n.parent
-                    if (
-                        parent is not None
-                        and parent.type == "binary_operator"
-                        and operator(parent) == "|>"
-                        and parent.child_by_field_name("right") == n
-                    ):
-                        arity += 1
-                    yield n, name, arity
-        elif n.type == "unary_operator" and operator(n) == "&":
-            inner = n.named_children[-1] if n.named_children else None
-            if inner is not None and inner.type == "binary_operator" and operator(inner) == "/":
-                left = inner.child_by_field_name("left")
-                right = inner.child_by_field_name("right")
-                if left is not None and left.type == "identifier" and right is not None and right.type == "integer":
-                    yield n, text_of(left), int(text_of(right).replace("_", ""))
+        site = local_call_site(n)
+        if site is not None:
+            yield n, site[0], site[1]
         stack.extend(reversed(n.children))
+
+
+def local_call_site(n: Node, names: Container[str] | None = None) -> tuple[str, int] | None:
+    """(name, arity) when `n` is a local call `f(...)` (`x |> f(...)` counts the piped
+    argument) or a capture `&f/n`; with `names`, only calls of those names. A capture's
+    arity is read before its name is tested (`&f/0x1` raises ValueError either way)."""
+    if n.type == "call":
+        target = n.child_by_field_name("target")
+        if target is None or target.type != "identifier":
+            return None
+        if names is not None and text_of(target) not in names:
+            return None
+        if next((c for c in n.named_children if c.type == "arguments"), None) is None:
+            return None
+        arity = len(call_args(n))
+        parent = n.parent
+        if (
+            parent is not None
+            and parent.type == "binary_operator"
+            and operator(parent) == "|>"
+            and parent.child_by_field_name("right") == n
+        ):
+            arity += 1
+        return text_of(target), arity
+    if n.type == "unary_operator" and operator(n) == "&":
+        inner = n.named_children[-1] if n.named_children else None
+        if inner is not None and inner.type == "binary_operator" and operator(inner) == "/":
+            left = inner.child_by_field_name("left")
+            right = inner.child_by_field_name("right")
+            if left is not None and left.type == "identifier" and right is not None and right.type == "integer":
+                arity = int(text_of(right).replace("_", ""))
+                if names is None or text_of(left) in names:
+                    return text_of(left), arity
+    return None
 
 
 def clause_body(clause: Node) -> Node | None:

@@ -14,6 +14,7 @@ from tree_sitter import Node, QueryCursor
 
 from otpfix.syntax import (
     arguments_node,
+    defined_module_keys,
     module_key,
     is_piped_into,
     compile_query,
@@ -1248,6 +1249,35 @@ def next_segments(
                 if want is not None:
                     out.setdefault(want, None)
     return list(out)
+
+
+class RaiserFacts:
+    """The cross-file part shared by narrow-rescue and broad-catch: what each function of
+    the project raises (`collect`), found by key (`provides`: the modules a file defines;
+    `wanted`: `Mod/fun` for every function the check looks up; `wanted_next`: what those
+    functions call). Needs `_raisers`, `_exits` and `_recorded(ctx)` on the rule."""
+
+    _raisers: Mapping[str, Iterable[str]]
+    _exits: tuple[str, ...] = ()
+
+    def _recorded(self, ctx: Any) -> list[tuple[Any, dict[str, set[str]]]]:
+        raise NotImplementedError
+
+    def collect(self, ctx: Any) -> Any:
+        """What each function of the file's modules raises, exits with or leaves unknown,
+        so that calls from other files resolve."""
+        return shared_module_facts(ctx.source, self._raisers, self._exits) or None
+
+    def provides(self, data: bytes) -> list[bytes] | None:
+        """Facts are per module: the last segment of every module the file defines."""
+        return defined_module_keys(data)
+
+    def wanted(self, ctx: Any) -> list[bytes]:
+        """`Mod/fun` (`want_of`) for every function the check looks up in the project."""
+        return lookup_segments(lookups for _, lookups in self._recorded(ctx))
+
+    def wanted_next(self, facts: Any, keys: frozenset[bytes] | None = None) -> list[bytes]:
+        return next_segments(facts, keys)
 
 
 def memo_of(source: Any) -> dict:

@@ -28,7 +28,7 @@ from otpfix.transform import Context, Transform
 from otpfix.types import Finding
 
 from ._locate import CallNames, calls_named, nodes_at, preorder
-from ._otp import ModuleGraph, in_quote, innermost_module, module_attributes, uses_behaviour
+from ._otp import ModuleGraph, in_quote, innermost_module, local_call_site, module_attributes, uses_behaviour
 
 CALLBACKS = {"handle_call": 3, "handle_cast": 2, "handle_info": 2, "handle_continue": 2, "init": 1}
 GENSERVER = frozenset({"GenServer", ":gen_server"})
@@ -366,32 +366,9 @@ class _Graph(ModuleGraph):
             i += 1
             if n.end_byte > hi or any(s <= n.start_byte and n.end_byte <= e for s, e in skipped):
                 continue
-            if n.type == "call":
-                target = n.child_by_field_name("target")
-                if target is not None and target.type == "identifier" and text_of(target) in defined:
-                    args_node = next((c for c in n.named_children if c.type == "arguments"), None)
-                    if args_node is not None:
-                        name = text_of(target)
-                        arity = len(call_args(n))
-                        parent = n.parent
-                        if (
-                            parent is not None
-                            and parent.type == "binary_operator"
-                            and operator(parent) == "|>"
-                            and parent.child_by_field_name("right") == n
-                        ):
-                            arity += 1
-                        yield n, name, arity
-            elif n.type == "unary_operator" and operator(n) == "&":
-                inner = n.named_children[-1] if n.named_children else None
-                if inner is not None and inner.type == "binary_operator" and operator(inner) == "/":
-                    left = inner.child_by_field_name("left")
-                    right = inner.child_by_field_name("right")
-                    if left is not None and left.type == "identifier" and right is not None and right.type == "integer":
-                        # (evaluated before the name test: `&f/0x1` raises, as in local_calls)
-                        arity = int(text_of(right).replace("_", ""))
-                        if text_of(left) in defined:
-                            yield n, text_of(left), arity
+            site = local_call_site(n, defined)
+            if site is not None:
+                yield n, site[0], site[1]
 
 
 # Every node `local_calls` can yield: calls whose target is an identifier, `&` operators.

@@ -6,16 +6,14 @@ from typing import Any, Iterator, Mapping
 
 from tree_sitter import Node
 
-from otpfix.syntax import defined_module_keys, call_name, enclosing_def, enclosing_module, text_of
+from otpfix.syntax import call_name, enclosing_def, enclosing_module, text_of
 from otpfix.transform import Context, Transform, make_fix
 from otpfix.types import Edit, Finding
 
 from ._protected import (
-    shared_module_facts,
+    RaiserFacts,
     clause_blocks,
-    lookup_segments,
     memo_of,
-    next_segments,
     option_key,
     recorded,
     summaries,
@@ -38,7 +36,7 @@ from ._protected import (
 )
 
 
-class NarrowRescue(Transform):
+class NarrowRescue(RaiserFacts, Transform):
     """Narrow `rescue e ->` catch-alls to the exceptions the protected code is known to raise.
 
     ## What it does
@@ -156,23 +154,6 @@ class NarrowRescue(Transform):
         super().__init__(options)
         self._raisers = options_raisers(self.options)
         self._key = (self.id, option_key(self._raisers))
-
-    def collect(self, ctx: Context) -> Any:
-        """What each function of the file's modules raises, exits with or leaves unknown,
-        so that calls from other files resolve."""
-        return shared_module_facts(ctx.source, self._raisers) or None
-
-    def provides(self, data: bytes) -> list[bytes] | None:
-        """Facts are per module: the last segment of every module the file defines."""
-        return defined_module_keys(data)
-
-    def wanted(self, ctx: Context) -> list[bytes]:
-        """The last segment of every module whose functions the check looks up in the
-        project (what a file defining that module necessarily contains)."""
-        return lookup_segments(lookups for _, lookups in self._recorded(ctx))
-
-    def wanted_next(self, facts: Any, keys: frozenset[bytes] | None = None) -> list[bytes]:
-        return next_segments(facts, keys)
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         cands = self._candidates(ctx)
