@@ -395,38 +395,21 @@ class Store:
 
     def put_stats(self, rows: Sequence[tuple[str, str, int, str]]) -> None:
         """Record (path, stat signature, when, content digest) rows; failures are ignored."""
+        self._write("stats", "(path, sig, recorded, digest) VALUES (?, ?, ?, ?)", rows, len(rows))
+
+    def put_many(self, entries: Sequence[tuple[str, str]], run_size: int = 0) -> None:
+        """Store (key, JSON text) pairs in one transaction."""
+        self._write("entries", "(key, value) VALUES (?, ?)", entries, run_size)
+
+    def _write(self, table: str, values: str, rows: Sequence[tuple], run_size: int) -> None:
+        """INSERT OR REPLACE `rows` into `table` in one transaction, then drop the oldest
+        rows beyond max(MAX_ENTRIES, 4 x run_size). A database that is not one is replaced
+        once; a locked or read-only one is skipped."""
         if not rows:
             return
         import sqlite3
 
-        try:
-            db = self._open(create=True)
-            if db is None:
-                return
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                db.executemany("INSERT OR REPLACE INTO stats (path, sig, recorded, digest) VALUES (?, ?, ?, ?)", rows)
-                cap = max(self.MAX_ENTRIES, 4 * len(rows))
-                (count,) = db.execute("SELECT count(*) FROM stats").fetchone()
-                if count > cap:
-                    db.execute(
-                        "DELETE FROM stats WHERE rowid IN (SELECT rowid FROM stats ORDER BY rowid LIMIT ?)",
-                        (count - cap,),
-                    )
-                db.execute("COMMIT")
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-        except (sqlite3.Error, OSError):
-            self.close()
-
-    def put_many(self, entries: Sequence[tuple[str, str]], run_size: int = 0) -> None:
-        """Store (key, JSON text) pairs in one transaction."""
-        if not entries:
-            return
-        import sqlite3
-
-        rows = list(entries)
+        rows = list(rows)
         for attempt in (1, 2):
             try:
                 db = self._open(create=True)
@@ -434,13 +417,13 @@ class Store:
                     return
                 db.execute("BEGIN IMMEDIATE")
                 try:
-                    db.executemany("INSERT OR REPLACE INTO entries (key, value) VALUES (?, ?)", rows)
+                    db.executemany(f"INSERT OR REPLACE INTO {table} {values}", rows)
                     cap = max(self.MAX_ENTRIES, 4 * run_size)
-                    (count,) = db.execute("SELECT count(*) FROM entries").fetchone()
+                    (count,) = db.execute(f"SELECT count(*) FROM {table}").fetchone()
                     if count > cap:
                         db.execute(
-                            "DELETE FROM entries WHERE rowid IN "
-                            "(SELECT rowid FROM entries ORDER BY rowid LIMIT ?)",
+                            f"DELETE FROM {table} WHERE rowid IN "
+                            f"(SELECT rowid FROM {table} ORDER BY rowid LIMIT ?)",
                             (count - cap,),
                         )
                     db.execute("COMMIT")

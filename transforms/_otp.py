@@ -263,16 +263,7 @@ def local_call_site(n: Node, names: Container[str] | None = None) -> tuple[str, 
             return None
         if next((c for c in n.named_children if c.type == "arguments"), None) is None:
             return None
-        arity = len(call_args(n))
-        parent = n.parent
-        if (
-            parent is not None
-            and parent.type == "binary_operator"
-            and operator(parent) == "|>"
-            and parent.child_by_field_name("right") == n
-        ):
-            arity += 1
-        return text_of(target), arity
+        return text_of(target), len(call_args(n)) + (1 if is_piped_into(n) else 0)
     if n.type == "unary_operator" and operator(n) == "&":
         inner = n.named_children[-1] if n.named_children else None
         if inner is not None and inner.type == "binary_operator" and operator(inner) == "/":
@@ -325,12 +316,16 @@ class ModuleGraph:
             body = def_body(clause)
             out = []
             if body is not None:
-                for node, name, arity in local_calls(body, self.skip):
+                for node, name, arity in self._local_calls(body):
                     targets = self.resolve(name, arity)
                     if targets:
                         out.append((node, name, arity, targets))
             self._calls[key] = out
         return self._calls[key]
+
+    def _local_calls(self, body: Node) -> Iterator[tuple[Node, str, int]]:
+        """The local calls of a clause body (subclasses may find them faster)."""
+        return local_calls(body, self.skip)
 
     def reachable(self, start: Node) -> list[Node]:
         """Clauses reachable from `start` (included) through local calls; cycles are fine."""

@@ -333,22 +333,9 @@ class _Graph(ModuleGraph):
                     skipped.add((child.start_byte, child.end_byte))
         self._skipped = sorted(skipped)
 
-    def calls(self, clause: Node) -> list[tuple[Node, str, int, list[Node]]]:
-        key = clause.id
-        if key not in self._calls:
-            body = def_body(clause)
-            out = []
-            if body is not None:
-                for node, name, arity in self._local_calls(body, self._by_name):
-                    targets = self.resolve(name, arity)
-                    if targets:
-                        out.append((node, name, arity, targets))
-            self._calls[key] = out
-        return self._calls[key]
-
-    def _local_calls(self, body: Node, defined: Mapping[str, Any]) -> Iterator[tuple[Node, str, int]]:
+    def _local_calls(self, body: Node) -> Iterator[tuple[Node, str, int]]:
         """What `local_calls(body, _runs_elsewhere)` yields, in the same order, for the
-        names in `defined` (`calls` resolves no other name).
+        names the module defines (`calls` resolves no other name).
 
         A node is under (or is) a skipped node exactly when its byte range lies in the
         skipped node's: no candidate has the range of a strictly larger ancestor of a
@@ -366,7 +353,7 @@ class _Graph(ModuleGraph):
             i += 1
             if n.end_byte > hi or any(s <= n.start_byte and n.end_byte <= e for s, e in skipped):
                 continue
-            site = local_call_site(n, defined)
+            site = local_call_site(n, self._by_name)
             if site is not None:
                 yield n, site[0], site[1]
 

@@ -8,6 +8,7 @@ from typing import Iterator
 from tree_sitter import Node
 
 from otpfix.syntax import (
+    is_piped_into,
     call_args,
     call_name,
     def_body,
@@ -389,14 +390,8 @@ def _monitor_vars(monitors: list[Node]) -> set[str]:
     out = set()
     for call in monitors:
         sides = [call]
-        pipe = call.parent
-        if (
-            pipe is not None
-            and pipe.type == "binary_operator"
-            and operator(pipe) == "|>"
-            and pipe.child_by_field_name("right") == call
-        ):
-            sides.append(pipe)
+        if is_piped_into(call):
+            sides.append(call.parent)
         for right in sides:
             node = right.parent
             if node is not None and node.type == "binary_operator" and operator(node) == "=":
