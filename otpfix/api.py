@@ -10,6 +10,7 @@ sources), project facts and FileResults cross the process boundary, never a tree
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import sys
@@ -520,7 +521,17 @@ _WORKER: _Worker | None = None
 
 def _init_worker(*args: Any) -> None:
     global _WORKER
+    _unblock_interrupts()  # forked while the parent held them back
     _WORKER = _Worker(*args)
+
+
+def _unblock_interrupts() -> None:
+    """In a worker: Ctrl-C is the parent's to handle (it stops the pool); the rest as usual."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {getattr(signal, n) for n in _INTERRUPTS if hasattr(signal, n)})
 
 
 def _call(method: str, item: Item) -> Any:
@@ -567,23 +578,65 @@ def _map(
     import gc
 
     gc.freeze()  # objects inherited by the workers stay shared: the collector won't touch them
-    with ProcessPoolExecutor(
-        max_workers=jobs,
-        mp_context=_mp_context(),
-        initializer=_init_worker,
-        initargs=worker_args,
-    ) as pool:
-        try:
-            for value in pool.map(_call, repeat(method), items, chunksize=chunksize):
-                done += 1
-                advance()
-                yield value
-        except BrokenProcessPool:
-            pass
+    # Starting the pool (processes, its threads, the submissions) is not interruptible: an
+    # interrupt there can leave a thread half started, which hangs or fails the exit. It is
+    # held back until the pool runs, then handled by stopping the pool at once.
+    with _interrupts_held():
+        pool = ProcessPoolExecutor(
+            max_workers=jobs,
+            mp_context=_mp_context(),
+            initializer=_init_worker,
+            initargs=worker_args,
+        )
+        results = pool.map(_call, repeat(method), items, chunksize=chunksize)
+    try:
+        for value in results:
+            done += 1
+            advance()
+            yield value
+    except BrokenProcessPool:
+        pool.shutdown(wait=True)
+    except BaseException:
+        _abandon(pool)
+        raise
+    else:
+        pool.shutdown(wait=True)
     gc.unfreeze()
     for item in items[done:]:  # a worker died (a crash in the parser): report, go on
         advance()
         yield on_broken(item)
+
+
+_INTERRUPTS = ("SIGINT", "SIGTERM", "SIGHUP")
+
+
+@contextlib.contextmanager
+def _interrupts_held() -> Iterator[None]:
+    """Block SIGINT/SIGTERM/SIGHUP in this thread (they wait, pending) for the duration
+    (POSIX; elsewhere nothing is held)."""
+    import signal
+
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    sigs = {getattr(signal, n) for n in _INTERRUPTS if hasattr(signal, n)}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, sigs)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)  # pending ones fire now
+
+
+def _abandon(pool: Any) -> None:
+    """Stop a pool after an interrupt: the work not started is dropped; the workers finish
+    the chunk they hold (at most 64 files) and exit, and this waits for them (leaving the
+    pool's threads running makes the interpreter's exit fail or hang). Another interrupt
+    meanwhile is held back."""
+    with _interrupts_held():
+        try:
+            pool.shutdown(wait=True, cancel_futures=True)
+        except Exception:
+            pass
 
 
 def _broken_result(item: Item) -> Outcome:
