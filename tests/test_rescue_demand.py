@@ -350,3 +350,46 @@ def test_project_view_merges_like_merge_project() -> None:
             assert repr(view[module]) == repr(merged[module])
     with pytest.raises(KeyError):
         view["Missing"]
+
+
+# -- provides: Mod/fun keys from the bytes ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "source, keys",
+    [
+        # every module key with every def/defp name (a function's name is its head's first token)
+        (b"defmodule A.B do\n  def foo(x), do: x\n  defp bar?, do: 1\n  def baz(x) when x > 0, do: x\nend\n",
+         [b"B/bar?", b"B/baz", b"B/foo"]),
+        (b"defmodule M do\n  def(caf\xc3\xa9(x), do: x)\n  defmacro m, do: 1\nend\n", [b"M/caf\xc3\xa9"]),
+        # not definitions: a remote call, an atom, an attribute, longer words
+        (b"defmodule Q do\n  @def 1\n  x = :def\n  Kernel.def(y)\n  undef(1)\n  def z, do: 1\nend\n", [b"Q/z"]),
+        # a head that does not start with a name (unquote is a name: over-approximated)
+        (b"defmodule U do\n  def unquote(n)(x), do: x\nend\n", [b"U/unquote"]),
+        (b'defmodule S do\n  def "weird", do: 1\nend\n', [b"S"]),  # any function of S
+        (b"defmodule E do\n  # `def` inside a comment\nend\n", [b"E"]),
+        (b"x = 1\n", []),
+    ],
+)
+def test_function_keys(source: bytes, keys: list[bytes]) -> None:
+    assert sorted(_protected.function_keys(source)) == keys
+
+
+def test_function_keys_cover_every_collected_function() -> None:
+    """On every golden input of both rules: every (module, function) of the facts has its
+    key among the file's `provides` (exactly, or through its bare module key)."""
+    nr = rule("narrow-rescue")
+    checked = 0
+    for case in discover_cases():
+        if case.rule not in RULES:
+            continue
+        for rel in case.inputs:
+            data = (case.root / rel).read_bytes()
+            facts = facts_of(nr, data, rel) or {}
+            provided = set(nr.provides(data) or ())
+            for module, funs in facts.items():
+                for fun in funs:
+                    key = _protected.want_of(module, fun)
+                    assert key in provided or key.partition(b"/")[0] in provided, (rel, key)
+                    checked += 1
+    assert checked > 50

@@ -7,6 +7,8 @@ a call the table does not know is reported as unresolved, never assumed harmless
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
@@ -1251,6 +1253,47 @@ def next_segments(
     return list(out)
 
 
+# After `def`/`defp`: white space, parentheses and comments, then the head's first token.
+_DEF_NAME = re.compile(rb"(?:\s|\(|#[^\n]*)*([^\s(),;]*)")
+_IDENTIFIER = re.compile(r"[^\W\d]\w*[?!]?\Z")
+_WORD_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
+
+
+def function_keys(data: bytes) -> list[bytes] | None:
+    """`Mod/fun` keys of the facts a file can have (`RaiserFacts.provides`): every module
+    key (`syntax.defined_module_keys`) with every function name of the file. A function's
+    name in the facts is `def_head`'s: the identifier that starts the head, i.e. the first
+    token after `def`/`defp` (past white space, parentheses and comments). When some
+    `def`/`defp` is followed by anything else, the file provides its bare module keys
+    (every function of those modules)."""
+    modules = defined_module_keys(data)
+    if modules is None:
+        return None
+    names: set[bytes] = set()
+    at = data.find(b"def")
+    while at != -1:
+        end = at + 3
+        if data[end : end + 1] == b"p":
+            end += 1
+        before = data[at - 1] if at else None
+        after = data[end] if end < len(data) else None
+        # `def` / `defp` as a whole identifier (not `undef`, `Kernel.def`, `:def`, `@def`,
+        # `defmodule`, `def?`, `def:`); `defp` checked the same way as `def`.
+        if (before is None or (before not in _WORD_BYTES and before not in b".:@")) and (
+            after is None or (after not in _WORD_BYTES and after not in b"?!:")
+        ):
+            token = _DEF_NAME.match(data, end).group(1)  # type: ignore[union-attr]
+            try:
+                text = token.decode("utf-8")
+            except UnicodeDecodeError:
+                return modules
+            if not _IDENTIFIER.match(text):
+                return modules  # an operator, a pattern, unquote(...): any function
+            names.add(token)
+        at = data.find(b"def", at + 3)
+    return [m + b"/" + n for m in modules for n in sorted(names)]
+
+
 class RaiserFacts:
     """The cross-file part shared by narrow-rescue and broad-catch: what each function of
     the project raises (`collect`), found by key (`provides`: the modules a file defines;
@@ -1269,8 +1312,10 @@ class RaiserFacts:
         return shared_module_facts(ctx.source, self._raisers, self._exits) or None
 
     def provides(self, data: bytes) -> list[bytes] | None:
-        """Facts are per module: the last segment of every module the file defines."""
-        return defined_module_keys(data)
+        """Facts are per function of a module: `Mod/fun` for every module the file
+        defines (its last segment) and every function name a `def`/`defp` of the file
+        gives (see `function_keys`)."""
+        return function_keys(data)
 
     def wanted(self, ctx: Any) -> list[bytes]:
         """`Mod/fun` (`want_of`) for every function the check looks up in the project."""
