@@ -369,11 +369,12 @@ class _Worker:
         if kind == "facts":
             return _facts_entry(raw)
         if kind == "first":
-            provides = _keys_in(raw.get("p")) if isinstance(raw, dict) else None
-            if provides is None:
+            if not isinstance(raw, dict) or not isinstance(raw.get("p"), dict):
                 return None
             value = _wants_entry(raw) if "w" in raw else self._hit(item, digest, raw, data)
-            return _First(value, provides) if value is not None else None
+            # The keys stay as stored until the collect rounds need them (a warm run whose
+            # collected files are known from the cache never does).
+            return _First(value, raw["p"]) if value is not None else None
         return self._hit(item, digest, raw, data)
 
     def _bytes(self, item: Item, digest: str) -> bytes | None:
@@ -450,9 +451,18 @@ class _First:
 
     __slots__ = ("value", "provides")
 
-    def __init__(self, value: Any, provides: Mapping[str, tuple[bytes, ...] | None]) -> None:
+    def __init__(self, value: Any, provides: Mapping[str, Any]) -> None:
         self.value = value
+        #: {rule id: keys or None}, or as stored in the cache (`_keys_out`'s form).
         self.provides = provides
+
+    def keys(self) -> Mapping[str, tuple[bytes, ...] | None]:
+        """The provided keys; stored ones that do not decode count as "any key" for every
+        rule they name (never a wrong skip)."""
+        if all(v is None or isinstance(v, tuple) for v in self.provides.values()):
+            return self.provides
+        decoded = _keys_in(self.provides)
+        return decoded if decoded is not None else {rid: None for rid in self.provides}
 
 
 def _keys_out(keys: Mapping[str, tuple[bytes, ...] | None]) -> dict[str, list[str] | None]:
@@ -741,8 +751,7 @@ def _execute(items: Sequence[Item], options: RunOptions, rules: list[Transform],
         if not waiting:
             return results
         wants = [(_path_of(items[i]), results[i]) for i in waiting]
-        provides = [f.provides for f in firsts]
-        files, digests = _collect_wanted(items, rules, wants, provides, options, base, slim, bar, signatures)
+        files, digests = _collect_wanted(items, rules, wants, firsts, options, base, slim, bar, signatures)
         del firsts
         bar.grow(len(waiting))
         args = (options, files if base is not None else _decode_project(files), digests, base, slim)
@@ -758,7 +767,7 @@ def _collect_wanted(
     items: Sequence[Item],
     rules: Sequence[Transform],
     wants: Sequence[tuple[str, _Wants]],
-    provides: Sequence[Mapping[str, tuple[bytes, ...] | None]],
+    firsts: Sequence[_First],
     options: RunOptions,
     base: str | None,
     slim: bool,
@@ -827,6 +836,7 @@ def _collect_wanted(
                 collect((i, rid) for i, sets in by_file.items() if n < len(sets) for rid in sets[n].split(","))
             return _project_files(items, collected, base)
 
+    provides = [f.keys() for f in firsts]
     by_id = {r.id: r for r in rules}
     # Who provides what: {rule id: {key: [file index]}}, and the files providing any key.
     index: dict[str, dict[bytes, list[int]]] = {}

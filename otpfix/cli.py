@@ -1,6 +1,5 @@
 """The command line: flags become one RunOptions handed to the engine. Nothing else."""
 
-from __future__ import annotations
 
 import os
 import sys
