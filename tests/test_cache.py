@@ -317,3 +317,25 @@ def test_same_size_same_mtime_change_is_seen(tree, monkeypatch):
     os.utime(target, ns=(before.st_atime_ns, before.st_mtime_ns))
     assert os.stat(target).st_mtime_ns == before.st_mtime_ns
     assert scan(tree).results == api.run(["lib", "test"], RunOptions(select=RULES, jobs=1)).results
+
+
+def test_corrupt_provided_keys_mean_any_key(tree):
+    """A first-pass entry whose stored keys do not decode still answers (its findings are
+    fine) and counts as providing every key: the facts are collected there, never skipped."""
+    cold = scan(tree)
+    db = sqlite3.connect(tree / ".otpfix_cache" / "cache.sqlite")
+    changed = 0
+    for key, value in db.execute("select key, value from entries").fetchall():
+        doc = json.loads(value)
+        if isinstance(doc, dict) and isinstance(doc.get("p"), dict) and doc["p"]:
+            doc["p"] = {rid: [1, 2] for rid in doc["p"]}
+            db.execute("update entries set value = ? where key = ?", (json.dumps(doc), key))
+            changed += 1
+        elif isinstance(doc, dict) and "c" in doc:
+            db.execute("delete from entries where key = ?", (key,))  # the demand entry
+        elif isinstance(doc, dict) and "findings" in doc and "p" not in doc:
+            db.execute("delete from entries where key = ?", (key,))  # checks with facts
+    db.commit()
+    db.close()
+    assert changed > 100
+    assert scan(tree).results == cold.results
