@@ -342,20 +342,7 @@ class Store:
 
     def get(self, key: str) -> Any | None:
         """The decoded value stored under `key`, or None (absent, unreadable, corrupt)."""
-        import sqlite3
-
-        try:
-            db = self._open(create=False)
-            if db is None:
-                return None
-            row = db.execute("SELECT value FROM entries WHERE key = ?", (key,)).fetchone()
-            return json.loads(row[0]) if row is not None else None
-        except ValueError:
-            return None  # a corrupt entry is a miss
-        except (sqlite3.Error, OSError):
-            self.close()
-            self._broken = True  # do not retry on every file
-            return None
+        return self.get_many([key]).get(key)
 
     def get_many(self, keys: Sequence[str]) -> dict[str, Any]:
         """{key: decoded value} for the keys that are stored (as `get`, in batches: one
