@@ -3,7 +3,6 @@ paths of their analysis, checked against the plain ones."""
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 from tree_sitter import Node, QueryCursor
