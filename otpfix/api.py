@@ -588,9 +588,11 @@ def _map(
     import gc
 
     gc.freeze()  # objects inherited by the workers stay shared: the collector won't touch them
-    # Starting the pool (processes, its threads, the submissions) is not interruptible: an
-    # interrupt there can leave a thread half started, which hangs or fails the exit. It is
-    # held back until the pool runs, then handled by stopping the pool at once.
+    # An interrupt (SIGINT; SIGTERM/SIGHUP in branch mode, turned into KeyboardInterrupt)
+    # must not land inside the pool's machinery: raised in a thread start or between a
+    # lock's acquire and release, it leaves the pool broken ("cannot release un-acquired
+    # lock", a hang at exit). So interrupts are held back for the whole life of the pool
+    # and delivered between two results, in this frame, which then stops the pool.
     with _interrupts_held():
         pool = ProcessPoolExecutor(
             max_workers=jobs,
@@ -598,19 +600,19 @@ def _map(
             initializer=_init_worker,
             initargs=worker_args,
         )
-        results = pool.map(_call, repeat(method), items, chunksize=chunksize)
-    try:
-        for value in results:
-            done += 1
-            advance()
-            yield value
-    except BrokenProcessPool:
-        pool.shutdown(wait=True)
-    except BaseException:
-        _abandon(pool)
-        raise
-    else:
-        pool.shutdown(wait=True)
+        try:
+            for value in pool.map(_call, repeat(method), items, chunksize=chunksize):
+                done += 1
+                advance()
+                _deliver_pending_interrupts()
+                yield value
+        except BrokenProcessPool:
+            pool.shutdown(wait=True)
+        except BaseException:
+            _abandon(pool)
+            raise
+        else:
+            pool.shutdown(wait=True)
     gc.unfreeze()
     for item in items[done:]:  # a worker died (a crash in the parser): report, go on
         advance()
@@ -635,6 +637,22 @@ def _interrupts_held() -> Iterator[None]:
         yield
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)  # pending ones fire now
+
+
+def _deliver_pending_interrupts() -> None:
+    """Inside `_interrupts_held`: let a pending interrupt's handler run now, here (it
+    raises KeyboardInterrupt in this frame), then hold interrupts back again."""
+    import signal
+
+    if not hasattr(signal, "sigpending"):
+        return
+    sigs = {getattr(signal, n) for n in _INTERRUPTS if hasattr(signal, n)}
+    if signal.sigpending() & sigs:
+        try:
+            # Unblocking delivers them; pthread_sigmask runs the handlers before returning.
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, sigs)
+        finally:
+            signal.pthread_sigmask(signal.SIG_BLOCK, sigs)
 
 
 def _abandon(pool: Any) -> None:
