@@ -21,7 +21,8 @@ from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 from . import cache as cache_mod
 from . import globs, registry
-from .engine import checking_rules, collect_facts, first_pass, follow, key_base, process_source, provided_by
+from .engine import active_rules, checking_rules, collect_facts, first_pass, follow, key_base, process_source, provided_by
+from .syntax import Source
 from .files import Target, atomic_write, check_stat, describe_os_error, discover, read_bytes_stat
 from .transform import Transform
 from .types import FileResult, RunOptions
@@ -281,6 +282,10 @@ class _Worker:
         rules = self._rules_for(item)
         provides = provided_by(path, data, self.rules, self.options)
         deferred = checking_rules(path, data, rules, self.options)
+        if not deferred and provides and active_rules(rules, path, data, self.options):
+            # A file to parse whose facts a collect round may want: it is finished in the
+            # first round instead, one parse for both (`_Later`).
+            return _First(_LATER, provides), None, None, row
         answer = first_pass(path, data, rules, self.options, deferred) if deferred else None
         if isinstance(answer, dict):
             wants = _Wants(answer)
@@ -291,27 +296,59 @@ class _Worker:
         return _First(_slim(result) if self.slim else result, provides), *self._entry(key, text), row
 
     def collect(self, entry: "Item | _ToCollect") -> Outcome:
-        """(per-rule digests of this file's facts or None, the facts)."""
+        """(per-rule digests of this file's facts or None, the facts). For a `_ToCollect`
+        of a file the first pass left for later (`finish`): a `_Finished` of its first-pass
+        value and those facts (none when it has no rules), from one parse."""
         item, collect_rule = (entry.item, entry.rules) if isinstance(entry, _ToCollect) else (entry, self.collect_rule)
-        path, data, _error, meta = _load(item, self.options)
+        path, data, error, meta = _load(item, self.options)
+        finish = isinstance(entry, _ToCollect) and entry.finish
         if data is None:
+            if finish:
+                return _Finished(FileResult(path=path, error=error), (None, {})), None, None, None
             return (None, {}), None, None, None
         digest, row = self._stored(data, meta)
+        source = None
+        first_key = first_text = None
+        if finish:
+            try:
+                source = Source(data, path)
+            except Exception:
+                source = None  # process_source and collect_facts fail the same way on their own
+            rules_here = self._rules_for(item)
+            result = process_source(path, data, rules_here, self.options, {}, source)
+            provides = provided_by(path, data, self.rules, self.options)
+            if self.keys is not None and digest is not None:
+                text = lambda: cache_mod.to_json({**cache_mod.dump_result(result), "p": _keys_out(provides)})  # noqa: E731
+                first_key, first_text = self._entry(self.keys.first(path, digest), text)
+            first_value = _slim(result) if self.slim else result
+            if not collect_rule:
+                return _Finished(first_value, (None, {})), first_key, first_text, row
+        collected = self._collect(path, data, digest, collect_rule, source)
+        if not finish:
+            return (*collected, row)
+        value, key, text = collected
+        keys = [k for k in (first_key, key) if k is not None]
+        texts = [t for k, t in ((first_key, first_text), (key, text)) if k is not None]
+        return _Finished(first_value, value), (keys or None), texts, row
+
+    def _collect(
+        self, path: str, data: bytes, digest: str | None, collect_rule: str, source: Source | None
+    ) -> tuple[Any, str | None, str | None]:
         wanted = set(collect_rule.split(",")) if collect_rule else None
         rules = [r for r in self.rules if wanted is None or r.id in wanted]
-        facts = collect_facts(path, data, rules, self.options)
+        facts = collect_facts(path, data, rules, self.options, source)
         if digest is None or self.keys is None or self.options.fix:
-            return (None, facts), None, None, row
+            return (None, facts), None, None
         try:
             encoded = {rid: cache_mod.encode(value) for rid, value in facts.items()}  # once
             digests = {rid: cache_mod.digest_encoded(value) for rid, value in encoded.items()}
             text = cache_mod.to_json({"~d": [[rid, value] for rid, value in encoded.items()]})
         except (cache_mod.Unencodable, RecursionError):
-            return (None, facts), None, None, row  # facts of this kind are recomputed every run
+            return (None, facts), None, None  # facts of this kind are recomputed every run
         # The facts themselves go back (the main process shares them with the checking
         # workers); their text only into the cache.
         key = self.keys.facts(path, digest, collect_rule)
-        return (digests, facts), key, cache_mod.to_json({"d": digests, "f": text}), row
+        return (digests, facts), key, cache_mod.to_json({"d": digests, "f": text})
 
     def process(self, item: Item) -> Outcome:
         path, data, error, meta = _load(item, self.options)
@@ -337,6 +374,8 @@ class _Worker:
             return None
         collect_rule = self.collect_rule
         if isinstance(item, _ToCollect):
+            if item.finish:
+                return None  # left for later by a first pass that missed the cache
             item, collect_rule = item.item, item.rules
         path = _path_of(item)
         digest, data = self.signatures.digest(item)
@@ -423,13 +462,37 @@ def _wants_entry(raw: Any) -> "_Wants | None":
 
 
 class _ToCollect:
-    """A file of a collect pass, with the project-aware rules ("a,b") to collect for."""
+    """A file of a collect pass, with the project-aware rules ("a,b") to collect for;
+    `finish`: a file the first pass left for later (`_Later`), also finished here."""
 
-    __slots__ = ("item", "rules")
+    __slots__ = ("item", "rules", "finish")
 
-    def __init__(self, item: Item, rules: str) -> None:
+    def __init__(self, item: Item, rules: str, finish: bool = False) -> None:
         self.item = item
         self.rules = rules
+        self.finish = finish
+
+
+class _Later:
+    """The first pass's value for a file that it would parse (for rules that are not
+    project-aware) and whose facts a collect round may want: the first collect round
+    finishes it (with its facts, if wanted, from the same parse)."""
+
+    __slots__ = ()
+
+
+_LATER = _Later()
+
+
+class _Finished:
+    """A collect pass's value for a `_ToCollect` with `finish`: the file's first-pass
+    value (its FileResult) and what `collect` gives (per-rule digests or None, facts)."""
+
+    __slots__ = ("first", "collected")
+
+    def __init__(self, first: Any, collected: tuple[Any, Any]) -> None:
+        self.first = first
+        self.collected = collected
 
 
 class _Wants:
@@ -567,7 +630,7 @@ def _map(
     on_broken: Callable[[Item], Any],
     advance: Callable[[], None],
 ) -> Iterator[Any]:
-    """`_Worker.<method>(item)` for every item, in order, serially or in a pool."""
+    """`_Worker.<method>(item)` for every item, in order, serially or in a pool of its own."""
     if jobs <= 1:
         worker = _Worker(*worker_args)
         call = getattr(worker, method)
@@ -579,44 +642,99 @@ def _map(
         finally:
             worker.close()
         return
-    # Imported here: serial runs (and warm ones, answered from the cache) never need them.
-    from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
+    pool = _Pool(jobs, worker_args)
+    try:
+        yield from pool.map(method, items, on_broken, advance)
+    except BaseException:
+        pool.close(abandon=True)
+        raise
+    pool.close()
 
-    chunksize = max(1, min(64, len(items) // (jobs * 16)))
-    done = 0
-    import gc
 
-    gc.freeze()  # objects inherited by the workers stay shared: the collector won't touch them
-    # An interrupt (SIGINT; SIGTERM/SIGHUP in branch mode, turned into KeyboardInterrupt)
-    # must not land inside the pool's machinery: raised in a thread start or between a
-    # lock's acquire and release, it leaves the pool broken ("cannot release un-acquired
-    # lock", a hang at exit). So interrupts are held back for the whole life of the pool
-    # and delivered between two results, in this frame, which then stops the pool.
-    with _interrupts_held():
-        pool = ProcessPoolExecutor(
-            max_workers=jobs,
+class _Pool:
+    """A process pool of `_Worker(*worker_args)`, started on the first `map` and kept until
+    `close`: the passes that need no project facts (the first one and every collect
+    round) share one, so that a small round runs in parallel without starting workers
+    again (each new worker compiles its queries and warms its caches anew).
+
+    An interrupt (SIGINT; SIGTERM/SIGHUP in branch mode, turned into KeyboardInterrupt)
+    must not land inside the pool's machinery: raised in a thread start or between a
+    lock's acquire and release, it leaves the pool broken ("cannot release un-acquired
+    lock", a hang at exit). So interrupts are held back for the whole life of the pool
+    and delivered between two results (or when a map starts), in `map`'s frame, which
+    then stops the pool."""
+
+    def __init__(self, jobs: int, worker_args: tuple) -> None:
+        self.jobs = jobs
+        self.worker_args = worker_args
+        self._executor: Any = None
+        self._held: contextlib.ExitStack | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._executor is not None
+
+    def _start(self) -> None:
+        # Imported here: serial runs (and warm ones, answered from the cache) never need them.
+        import gc
+        from concurrent.futures import ProcessPoolExecutor
+
+        held = contextlib.ExitStack()
+        held.enter_context(_interrupts_held())
+        self._held = held
+        gc.freeze()  # objects inherited by the workers stay shared: the collector won't touch them
+        self._executor = ProcessPoolExecutor(
+            max_workers=self.jobs,
             mp_context=_mp_context(),
             initializer=_init_worker,
-            initargs=worker_args,
+            initargs=self.worker_args,
         )
+
+    def map(
+        self, method: str, items: Sequence[Item], on_broken: Callable[[Item], Any], advance: Callable[[], None]
+    ) -> Iterator[Any]:
+        from concurrent.futures.process import BrokenProcessPool
+
+        if self._executor is None:
+            self._start()
+        chunksize = max(1, min(64, len(items) // (self.jobs * 16)))
+        done = 0
         try:
-            for value in pool.map(_call, repeat(method), items, chunksize=chunksize):
+            _deliver_pending_interrupts()
+            for value in self._executor.map(_call, repeat(method), items, chunksize=chunksize):
                 done += 1
                 advance()
                 _deliver_pending_interrupts()
                 yield value
         except BrokenProcessPool:
-            pool.shutdown(wait=True)
+            self.close()  # the next map starts a new pool
         except BaseException:
-            _abandon(pool)
+            self.close(abandon=True)
             raise
-        else:
-            pool.shutdown(wait=True)
-    gc.unfreeze()
-    for item in items[done:]:  # a worker died (a crash in the parser): report, go on
-        advance()
-        yield on_broken(item)
+        for item in items[done:]:  # a worker died (a crash in the parser): report, go on
+            advance()
+            yield on_broken(item)
+
+    def close(self, abandon: bool = False) -> None:
+        """Stop the workers (and let held-back interrupts fire). `abandon`: after an
+        interrupt, the work not started is dropped; the workers finish the chunk they
+        hold (at most 64 files) and exit, and this waits for them (leaving the pool's
+        threads running makes the interpreter's exit fail or hang)."""
+        if self._executor is None:
+            return
+        import gc
+
+        executor, self._executor = self._executor, None
+        held, self._held = self._held, None
+        try:
+            if abandon:
+                _abandon(executor)
+            else:
+                executor.shutdown(wait=True)
+        finally:
+            gc.unfreeze()
+            if held is not None:
+                held.close()  # interrupts held back meanwhile fire now
 
 
 _INTERRUPTS = ("SIGINT", "SIGTERM", "SIGHUP")
@@ -684,10 +802,13 @@ def _phase(
     advance: Callable[[], None],
     signatures: _Signatures,
     checking: Mapping[str, Sequence[str]] | None = None,
+    pool: "_Pool | None" = None,
 ) -> list[Any]:
     """One pass over the files. Cache hits are answered here, in this process (starting
     workers and sending results back would cost more than the lookups); the misses go to
-    workers, serially or in a pool, and their new cache entries are written here."""
+    workers, serially or in a pool (`pool`, shared with other passes, when given: its
+    workers must be built from `worker_args`), and their new cache entries are written
+    here."""
     values: list[Any] = [None] * len(items)
     todo = list(range(len(items)))
     base_key = worker_args[3]
@@ -722,12 +843,19 @@ def _phase(
         worker_args = (worker_args[0], _decode_project(project, recollect), *worker_args[2:])
     writes: list[tuple[str, str]] = []
     try:
-        outcomes = _map(method, work, jobs, worker_args, on_broken, advance)
+        if pool is not None and (jobs > 1 or (pool.running and len(work) > 1)):
+            assert pool.worker_args == worker_args
+            outcomes = pool.map(method, work, on_broken, advance)
+        else:
+            outcomes = _map(method, work, jobs, worker_args, on_broken, advance)
         for n, (value, key, entry, row) in enumerate(outcomes):  # to the end: the pool shuts down
             values[todo[n]] = value
             signatures.record(row)
             if key is not None and store is not None:
-                writes.append((key, entry))
+                if isinstance(key, list):  # a file finished and collected at once
+                    writes.extend(zip(key, entry))
+                else:
+                    writes.append((key, entry))
                 if len(writes) >= WRITE_BATCH:  # memory stays bounded: write as we go
                     store.put_many(writes, run_size=len(items))
                     writes = []
@@ -762,15 +890,34 @@ def _execute(items: Sequence[Item], options: RunOptions, rules: list[Transform],
             args = (options, {}, {}, base, slim)
             return _phase("process", items, options, args, _broken_result, bar.advance, signatures)
         args = (options, {}, {}, base, slim)
-        broken = lambda item: (_First(_broken_result(item)[0], {}), None, None, None)  # noqa: E731
-        firsts: list[_First] = _phase("first", items, options, args, broken, bar.advance, signatures)
-        results: list[Any] = [f.value for f in firsts]
-        waiting = [i for i, value in enumerate(results) if isinstance(value, _Wants)]
+        # The first pass and the collect rounds share one pool (closed before the last
+        # pass, whose workers are forked with the project facts).
+        shared = _Pool(max(1, min(options.jobs if options.jobs > 0 else available_cores(), len(items))), args)
+        try:
+            broken = lambda item: (_First(_broken_result(item)[0], {}), None, None, None)  # noqa: E731
+            firsts: list[_First] = _phase("first", items, options, args, broken, bar.advance, signatures, pool=shared)
+            results: list[Any] = [f.value for f in firsts]
+            waiting = [i for i, value in enumerate(results) if isinstance(value, _Wants)]
+            later = {i: None for i, value in enumerate(results) if isinstance(value, _Later)}
+            if waiting:
+                wants = [(_path_of(items[i]), results[i]) for i in waiting]
+                files, digests = _collect_wanted(
+                    items, rules, wants, firsts, options, base, slim, bar, signatures, shared, later, results
+                )
+            del firsts
+            if later:  # no collect round took them: finished now
+                entries = [_ToCollect(items[i], "", finish=True) for i in later]
+                broken = lambda e: (_Finished(_broken_result(e.item)[0], (None, {})), None, None, None)  # noqa: E731
+                bar.grow(len(entries))
+                finished = _phase("collect", entries, options, args, broken, bar.advance, signatures, pool=shared)
+                for i, value in zip(later, finished):
+                    results[i] = value.first
+        except BaseException:
+            shared.close(abandon=True)
+            raise
+        shared.close()
         if not waiting:
             return results
-        wants = [(_path_of(items[i]), results[i]) for i in waiting]
-        files, digests = _collect_wanted(items, rules, wants, firsts, options, base, slim, bar, signatures)
-        del firsts
         bar.grow(len(waiting))
         args = (options, files if base is not None else _decode_project(files), digests, base, slim)
         waiting_items = [items[i] for i in waiting]
@@ -791,6 +938,9 @@ def _collect_wanted(
     slim: bool,
     bar: Any,
     signatures: _Signatures,
+    pool: "_Pool | None" = None,
+    later: dict[int, None] | None = None,
+    results: list[Any] | None = None,
 ) -> tuple[list[tuple[Item, Any]], dict[str, str]]:
     """Step 2 of `_execute`: ([(item, {rule id: facts} or its JSON text)] in file order,
     one per rule and file collected; {rule id: digest of the facts it sees} when caching).
@@ -801,7 +951,11 @@ def _collect_wanted(
     it provides that were not followed there yet (`Transform.wanted_next`), which may want
     more. A rule's facts are collected only where that rule wants them. What was collected
     is cached under a key of what the waiting files want and every file's digest: a warm
-    run skips the rounds (and decodes no facts)."""
+    run skips the rounds (and decodes no facts).
+
+    The files of `later` (first-pass `_Later`) are finished in the first round, each in
+    one parse with its facts when that round collects it; they leave `later` and their
+    results go into `results`."""
     collected: dict[tuple[int, str], tuple[Any, Any]] = {}
     groups: list[tuple[int, str]] = []  # (file index, "rule,rule") as collected, in order
     store = signatures.store
@@ -818,16 +972,30 @@ def _collect_wanted(
             by_rules.setdefault(",".join(sorted(rids)), []).append(i)
         # One pass for every file of the round, each with its rules.
         todo = sorted((i, rids) for rids, files in by_rules.items() for i in files)
+        groups.extend(todo)
+        finish = dict(later) if later else {}  # the first round finishes these
+        if later:
+            later.clear()
+        todo += [(i, "") for i in finish if i not in by_file]
         if not todo:
             return []
-        groups.extend(todo)
         bar.grow(len(todo))
-        broken = lambda _i: ((None, {}), None, None, None)  # noqa: E731
+
+        def broken(e: _ToCollect) -> Outcome:
+            value = _Finished(_broken_result(e.item)[0], (None, {})) if e.finish else (None, {})
+            return value, None, None, None
+
         args = (options, {}, {}, base, slim)
-        entries = [_ToCollect(items[i], rids) for i, rids in todo]
-        values = _phase("collect", entries, options, args, broken, bar.advance, signatures)
+        entries = [_ToCollect(items[i], rids, finish=i in finish) for i, rids in todo]
+        values = _phase("collect", entries, options, args, broken, bar.advance, signatures, pool=pool)
         done = []
         for (i, rids), value in zip(todo, values):
+            if isinstance(value, _Finished):
+                assert results is not None
+                results[i] = value.first
+                value = value.collected
+            if not rids:
+                continue
             for rid in rids.split(","):
                 collected[(i, rid)] = value
                 done.append((i, rid))

@@ -327,9 +327,10 @@ def follow(rule: Transform, facts: Any, keys: frozenset[bytes]) -> tuple[bytes, 
 
 
 def collect_facts(
-    path: str, data: bytes, rules: Iterable[Transform], options: RunOptions
+    path: str, data: bytes, rules: Iterable[Transform], options: RunOptions, source: Source | None = None
 ) -> dict[str, Any]:
-    """Run every project-aware rule's `collect` on one file: {rule id: facts}."""
+    """Run every project-aware rule's `collect` on one file: {rule id: facts}. `source`:
+    the file already parsed (its bytes are `data`)."""
     rules = [r for r in rules if r.uses_project()]
     out: dict[str, Any] = {}
     try:
@@ -339,7 +340,8 @@ def collect_facts(
     rules = [r for r in enabled_rules(rules, path, options) if r.could_collect(data)]
     if not rules:
         return out
-    source = Source(data, path)
+    if source is None:
+        source = Source(data, path)
     ctx = Context(source, path)
     for rule in rules:
         try:

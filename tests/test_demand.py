@@ -272,3 +272,84 @@ def test_each_rule_collects_only_what_it_wants(rule, monkeypatch):
     assert sorted(f.message for f in run.findings) == ["reaches App.Alpha,App.Beta,Deep.Gamma", "sees Deep.Gamma"]
     assert sorted(p for r, p in seen if r == "test-other-chain") == ["lib/c.ex"]
     assert sorted(p for r, p in seen if r == "test-chain-calls") == ["lib/a.ex", "lib/b.ex", "lib/c.ex", "lib/twin.ex"]
+
+
+# -- files the first pass leaves for the first collect round ---------------------------------
+
+# A body that process-dict (a rule without project facts) reports: a file with it is
+# parsed for that rule, and, defining a module, may be wanted by the chain rule.
+_HIDDEN = "  def hide(v), do: Process.put(:k, v)\n"
+BOTH = RunOptions(select=("test-chain-calls", "process-dict"))
+
+
+def _with_hidden_state() -> dict[str, bytes]:
+    files = sources()
+    files["lib/a.ex"] = _module("App.Alpha", ["App.Beta"], _HIDDEN).encode()  # wanted
+    files["lib/other0.ex"] = _module("App.Other0", ["App.Start"], _HIDDEN).encode()  # not wanted
+    return files
+
+
+@pytest.fixture
+def parses(monkeypatch):
+    """The paths parsed, in order (every parse goes through `Source`)."""
+    from otpfix import syntax
+
+    seen: list[bytes] = []
+    original = syntax.parse
+
+    def counting(data: bytes):
+        seen.append(data)
+        return original(data)
+
+    monkeypatch.setattr(syntax, "parse", counting)
+    return seen
+
+
+def test_a_file_parsed_for_other_rules_is_parsed_once_with_its_facts(rule, parses):
+    files = _with_hidden_state()
+    run = api.run_sources(files, BOTH)
+    by_path = {r.path: r for r in run.results}
+    assert [f.rule for f in by_path["lib/a.ex"].findings] == ["process-dict"]
+    assert [f.rule for f in by_path["lib/other0.ex"].findings] == ["process-dict"]
+    assert [f.message for f in by_path["lib/start.ex"].findings] == ["reaches App.Alpha,App.Beta,Deep.Gamma"]
+    # a.ex: checked by process-dict and collected by the chain rule from one parse;
+    # other0.ex: checked, never collected, parsed once too.
+    assert parses.count(files["lib/a.ex"]) == 1
+    assert parses.count(files["lib/other0.ex"]) == 1
+    assert "lib/a.ex" in rule and "lib/other0.ex" not in rule
+    # The same findings as each rule alone.
+    alone = api.run_sources(files, RunOptions(select=("process-dict",)))
+    assert [f for r in alone.results for f in r.findings] == [
+        f for r in run.results for f in r.findings if f.rule == "process-dict"
+    ]
+
+
+def test_files_left_for_later_are_finished_without_a_checked_file(rule, parses):
+    """No file calls start_chain: there is no collect round, the files left for later
+    are still checked (each parsed once)."""
+    files = _with_hidden_state()
+    del files["lib/start.ex"]
+    run = api.run_sources(files, BOTH)
+    assert sorted(r.path for r in run.results if r.findings) == ["lib/a.ex", "lib/other0.ex"]
+    assert rule == []
+    assert parses.count(files["lib/a.ex"]) == 1
+
+
+@pytest.mark.parametrize("jobs", [1, 3])
+def test_files_left_for_later_on_disk_parallel_and_cached(rule, parses, tmp_path, monkeypatch, jobs):
+    files = _with_hidden_state()
+    for i in range(40):  # enough files for a pool
+        files[f"lib/more{i}.ex"] = _module(f"App.More{i}", [], _HIDDEN if i % 2 else "").encode()
+    _write(tmp_path, files)
+    monkeypatch.chdir(tmp_path)
+    cache = str(tmp_path / ".otpfix_cache")
+    options = RunOptions(select=BOTH.select, jobs=jobs, cache_dir=cache)
+    cold = api.run(["lib"], options)
+    serial = api.run(["lib"], RunOptions(select=BOTH.select))
+    assert cold.results == serial.results
+    assert sum(1 for r in cold.results for f in r.findings if f.rule == "process-dict") == 22
+    rule.clear()
+    parses.clear()
+    warm = api.run(["lib"], options)
+    assert warm.results == cold.results
+    assert rule == [] and parses == []  # every file, finished later or not, from the cache

@@ -1,10 +1,8 @@
 """The per-file loop: passes until stable, dropping fixes that break the parse."""
 
-from typing import ClassVar
-
 import pytest
 
-from otpfix import engine, registry
+from otpfix import registry
 from otpfix.engine import process_source
 from otpfix.transform import Context, Transform, make_fix
 from otpfix.types import Edit, RunOptions

@@ -32,7 +32,7 @@ def test_blocking_callback_follows_a_very_long_call_chain_without_recursion() ->
     result = _findings(source, "blocking-callback")
     (finding,) = result.findings
     assert finding.span.line == n + 5
-    assert f"handle_info(:go) -> f0/1 -> f1/1 -> " in finding.message
+    assert "handle_info(:go) -> f0/1 -> f1/1 -> " in finding.message
     assert f"f{n}/1)" in finding.message
 
 

@@ -3,13 +3,16 @@ paths of their analysis, checked against the plain ones."""
 
 from __future__ import annotations
 
+import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from tree_sitter import Node, QueryCursor
 
 from otpfix import api, registry
 from otpfix.engine import key_base
-from otpfix.syntax import Source, compile_query, effective_args, operator, text_of, walk
+from otpfix.syntax import Source, defined_module_keys, compile_query, effective_args, operator, text_of, walk
 from otpfix.transform import Context
 from otpfix.transforms import _protected
 from otpfix.types import RunOptions
@@ -372,6 +375,50 @@ def test_project_view_merges_like_merge_project() -> None:
 )
 def test_function_keys(source: bytes, keys: list[bytes]) -> None:
     assert sorted(_protected.function_keys(source)) == keys
+
+
+_WORD = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
+_HEAD = re.compile(rb"(?:\s|\(|#[^\n]*)*([^\s(),;]*)")
+
+
+def plain_function_keys(data: bytes) -> list[bytes] | None:
+    """`function_keys` the slow way (one `def` occurrence at a time, byte checks): the
+    reference for the one-regex version."""
+    modules = defined_module_keys(data)
+    if modules is None:
+        return None
+    names: set[bytes] = set()
+    at = data.find(b"def")
+    while at != -1:
+        end = at + 3 + (data[at + 3 : at + 4] == b"p")
+        before = data[at - 1] if at else None
+        after = data[end] if end < len(data) else None
+        if (before is None or (before not in _WORD and before not in b".:@")) and (
+            after is None or (after not in _WORD and after not in b"?!:")
+        ):
+            token = _HEAD.match(data, end).group(1)
+            try:
+                text = token.decode("utf-8")
+            except UnicodeDecodeError:
+                return modules
+            if not re.match(r"[^\W\d]\w*[?!]?\Z", text):
+                return modules
+            names.add(token)
+        at = data.find(b"def", at + 3)
+    return [m + b"/" + n for m in modules for n in sorted(names)]
+
+
+_PIECES = [b"def", b"defp", b"defmodule", b" M", b" A.B", b"(", b")", b" ", b"\n", b"# c\n", b"x", b"y?",
+           b"!", b":", b".", b"@", b"p", b"_", b"1", b",", b";", b"\xc3\xa9", b"\xff", b'"s"', b"undef"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=40))
+def test_function_keys_equal_the_plain_scan(pieces: list[bytes]) -> None:
+    data = b"defmodule M do\n" + b"".join(pieces)  # a module: its keys show the names
+    fast = _protected.function_keys(data)
+    plain = plain_function_keys(data)
+    assert (None if fast is None else list(fast)) == plain
 
 
 def test_function_keys_cover_every_collected_function() -> None:

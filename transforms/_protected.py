@@ -8,8 +8,8 @@ a call the table does not know is reported as unresolved, never assumed harmless
 from __future__ import annotations
 
 import re
-
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Iterable, Mapping
 
 from tree_sitter import Node, QueryCursor
@@ -1253,45 +1253,41 @@ def next_segments(
     return list(out)
 
 
-# After `def`/`defp`: white space, parentheses and comments, then the head's first token.
-_DEF_NAME = re.compile(rb"(?:\s|\(|#[^\n]*)*([^\s(),;]*)")
+# `def` / `defp` as a whole identifier: not after a word byte or `.:@` (`undef`,
+# `Kernel.def`, `:def`, `@def`), not before a word byte or `?!:` (`defmodule`, `def?`,
+# `def:`; a `defp` that is not one is tried as `def`, then followed by `p`: not one).
+# Then (looked ahead: the search goes on right after the word, a `def` in a comment
+# there counts too) white space, parentheses and comments, and the head's first token
+# (group 1). Bytes patterns: `\w` is exactly [A-Za-z0-9_].
+_DEF_NAME = re.compile(rb"def(?<![\w.:@]def)p?(?![\w?!:])(?=(?:\s|\(|#[^\n]*)*([^\s(),;]*))")
 _IDENTIFIER = re.compile(r"[^\W\d]\w*[?!]?\Z")
-_WORD_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
+_ASCII_IDENTIFIER = re.compile(rb"[A-Za-z_]\w*[?!]?\Z")
 
 
-def function_keys(data: bytes) -> list[bytes] | None:
+@lru_cache(maxsize=1)
+def function_keys(data: bytes) -> tuple[bytes, ...] | None:
     """`Mod/fun` keys of the facts a file can have (`RaiserFacts.provides`): every module
     key (`syntax.defined_module_keys`) with every function name of the file. A function's
     name in the facts is `def_head`'s: the identifier that starts the head, i.e. the first
     token after `def`/`defp` (past white space, parentheses and comments). When some
     `def`/`defp` is followed by anything else, the file provides its bare module keys
-    (every function of those modules)."""
+    (every function of those modules). Remembers the last file (both rescue rules ask for
+    the same bytes)."""
     modules = defined_module_keys(data)
     if modules is None:
         return None
     names: set[bytes] = set()
-    at = data.find(b"def")
-    while at != -1:
-        end = at + 3
-        if data[end : end + 1] == b"p":
-            end += 1
-        before = data[at - 1] if at else None
-        after = data[end] if end < len(data) else None
-        # `def` / `defp` as a whole identifier (not `undef`, `Kernel.def`, `:def`, `@def`,
-        # `defmodule`, `def?`, `def:`); `defp` checked the same way as `def`.
-        if (before is None or (before not in _WORD_BYTES and before not in b".:@")) and (
-            after is None or (after not in _WORD_BYTES and after not in b"?!:")
-        ):
-            token = _DEF_NAME.match(data, end).group(1)  # type: ignore[union-attr]
+    for found in _DEF_NAME.finditer(data):
+        token = found.group(1)
+        if not _ASCII_IDENTIFIER.match(token):
             try:
                 text = token.decode("utf-8")
             except UnicodeDecodeError:
-                return modules
+                return tuple(modules)
             if not _IDENTIFIER.match(text):
-                return modules  # an operator, a pattern, unquote(...): any function
-            names.add(token)
-        at = data.find(b"def", at + 3)
-    return [m + b"/" + n for m in modules for n in sorted(names)]
+                return tuple(modules)  # an operator, a pattern, unquote(...): any function
+        names.add(token)
+    return tuple(m + b"/" + n for m in modules for n in sorted(names))
 
 
 class RaiserFacts:
