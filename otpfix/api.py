@@ -21,7 +21,18 @@ from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 from . import cache as cache_mod
 from . import globs, registry
-from .engine import active_rules, checking_rules, collect_facts, first_pass, follow, key_base, process_source, provided_by
+from .engine import (
+    InputError,
+    active_rules,
+    check_input,
+    checking_rules,
+    collect_facts,
+    first_pass,
+    follow,
+    key_base,
+    process_source,
+    provided_by,
+)
 from .syntax import Source
 from .files import Target, atomic_write, check_stat, describe_os_error, discover, read_bytes_stat
 from .transform import Transform
@@ -281,8 +292,20 @@ class _Worker:
         key = self.keys.first(path, digest) if self.keys is not None and digest is not None else None
         rules = self._rules_for(item)
         provides = provided_by(path, data, self.rules, self.options)
-        deferred = checking_rules(path, data, rules, self.options)
-        if not deferred and provides and active_rules(rules, path, data, self.options):
+        try:
+            check_input(data, self.options)
+            active = active_rules(rules, path, data, self.options)
+        except InputError:
+            active = None  # process_source reports it
+        if active is not None and not active:
+            # No rule can match (most files): what process_source returns, without
+            # checking the input and the pre-filters again.
+            result = FileResult(path=path, original=data)
+            text = lambda: cache_mod.to_json({**cache_mod.dump_result(result), "p": _keys_out(provides)})  # noqa: E731
+            return _First(_slim(result) if self.slim else result, provides), *self._entry(key, text), row
+        # (`checking_rules`, from the pre-filters above)
+        deferred = [r for r in active if r.uses_project()] if active is not None else []
+        if not deferred and provides and active:
             # A file to parse whose facts a collect round may want: it is finished in the
             # first round instead, one parse for both (`_Later`).
             return _First(_LATER, provides), None, None, row
@@ -959,6 +982,22 @@ def _collect_wanted(
     collected: dict[tuple[int, str], tuple[Any, Any]] = {}
     groups: list[tuple[int, str]] = []  # (file index, "rule,rule") as collected, in order
     store = signatures.store
+    # {rule id: the other rules that collect the same facts (`Transform.facts_key`)}
+    same_facts: dict[str, list[str]] = {}
+    by_facts_key: dict[Any, list[str]] = {}
+    for r in rules:
+        if r.uses_project():
+            try:
+                fk = r.facts_key()
+                hash(fk)
+            except Exception:
+                fk = None
+            if fk is not None:
+                by_facts_key.setdefault(fk, []).append(r.id)
+    for ids in by_facts_key.values():
+        for rid in ids:
+            same_facts[rid] = [o for o in ids if o != rid]
+    provides: list[Mapping[str, Any]] | None = None  # set once the rounds start (below)
 
     def collect(pairs: Iterable[tuple[int, str]]) -> list[tuple[int, str]]:
         """Collect these (file index, rule id) pairs, the rules wanting a file in one parse
@@ -967,6 +1006,13 @@ def _collect_wanted(
         for i, rid in pairs:
             if (i, rid) not in collected:
                 by_file.setdefault(i, set()).add(rid)
+        if provides is not None:
+            # The rules with the same facts that can collect the file too: computed once.
+            for i, rids in by_file.items():
+                for rid in list(rids):
+                    for other in same_facts.get(rid, ()):
+                        if other in provides[i] and (i, other) not in collected:
+                            rids.add(other)
         by_rules: dict[str, list[int]] = {}
         for i, rids in by_file.items():
             by_rules.setdefault(",".join(sorted(rids)), []).append(i)

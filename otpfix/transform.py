@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import inspect
 import re
-from typing import Any, ClassVar, Iterable, Iterator, Mapping
+from typing import Any, ClassVar, Hashable, Iterable, Iterator, Mapping
 
 from tree_sitter import Node
 
@@ -83,6 +83,13 @@ class Transform:
         calls again when more of its keys are wanted later); None: all of `facts`.
         Default: none (facts are not followed into other files)."""
         return ()
+
+    def facts_key(self) -> Hashable | None:
+        """Rules returning the same key (not None) collect the same facts from any file:
+        the same `collect` with the same options. The engine then collects a file for
+        all of them in one call (the facts computed once) when it collects it for one,
+        which they may read or not (a rule reads only what it wants). Default: None."""
+        return None
 
     def check(self, ctx: "Context") -> Iterable[Finding]:
         raise NotImplementedError

@@ -274,6 +274,36 @@ def test_each_rule_collects_only_what_it_wants(rule, monkeypatch):
     assert sorted(p for r, p in seen if r == "test-chain-calls") == ["lib/a.ex", "lib/b.ex", "lib/c.ex", "lib/twin.ex"]
 
 
+class SameFactsChain(OtherChain):
+    """Collects what ChainCalls collects (same `facts_key`) and reads only what it wants."""
+
+    id = "test-same-facts"
+
+    def facts_key(self):
+        return "chain-facts"
+
+    def check(self, ctx: Context):
+        modules = sorted(m for path in ctx.project for m in ctx.project[path] if m.endswith(".Gamma"))
+        yield ctx.finding((0, 1), "sees " + ",".join(modules))
+
+
+def test_rules_with_the_same_facts_share_one_collect(rule, monkeypatch, parses):
+    """c.ex is wanted by test-same-facts at once and by the chain rule two rounds later:
+    collected for both in one parse."""
+    extra = tuple(registry.all_transforms()) + (SameFactsChain,)
+    monkeypatch.setattr(registry, "all_transforms", lambda: tuple(sorted(extra, key=lambda t: t.id)))
+    options = RunOptions(select=("test-chain-calls", "test-same-facts"))
+    files = sources()
+    unshared = api.run_sources(files, options)
+    assert parses.count(files["lib/c.ex"]) == 2
+    parses.clear()
+    monkeypatch.setattr(ChainCalls, "facts_key", lambda self: "chain-facts")
+    shared = api.run_sources(files, options)
+    assert parses.count(files["lib/c.ex"]) == 1
+    assert shared.results == unshared.results
+    assert sorted(f.message for f in shared.findings) == ["reaches App.Alpha,App.Beta,Deep.Gamma", "sees Deep.Gamma"]
+
+
 # -- files the first pass leaves for the first collect round ---------------------------------
 
 # A body that process-dict (a rule without project facts) reports: a file with it is

@@ -439,3 +439,15 @@ def test_function_keys_cover_every_collected_function() -> None:
                     assert key in provided or key.partition(b"/")[0] in provided, (rel, key)
                     checked += 1
     assert checked > 50
+
+
+def test_both_rules_share_facts_only_with_the_same_options() -> None:
+    """Same `facts_key` exactly when `collect` gives the same facts: the engine then
+    collects a file for both rules in one call."""
+    nr, bc = rule("narrow-rescue"), rule("broad-catch")
+    assert nr.facts_key() == bc.facts_key()
+    data = b"defmodule M do\n  def f(x), do: String.to_integer(x)\n  def g, do: exit(:boom)\nend\n"
+    assert facts_of(nr, data, "lib/m.ex") == facts_of(bc, data, "lib/m.ex")
+    custom = rule("broad-catch", exits=["M.g"])
+    assert custom.facts_key() != nr.facts_key()
+    assert rule("narrow-rescue", raisers={"M.f": ["ArgumentError"]}).facts_key() != nr.facts_key()

@@ -1320,6 +1320,10 @@ class RaiserFacts:
     def wanted_next(self, facts: Any, keys: frozenset[bytes] | None = None) -> list[bytes]:
         return next_segments(facts, keys)
 
+    def facts_key(self) -> tuple:
+        """narrow-rescue and broad-catch collect the same facts when their options agree."""
+        return ("raiser-facts", option_key(self._raisers, self._exits))
+
 
 def memo_of(source: Any) -> dict:
     """Per-parsed-file memo shared by `wanted` and `check` (the engine hands both the same
