@@ -363,9 +363,7 @@ class _Worker:
         if digest is None or self.keys is None or self.options.fix:
             return (None, facts), None, None
         try:
-            encoded = {rid: cache_mod.encode(value) for rid, value in facts.items()}  # once
-            digests = {rid: cache_mod.digest_encoded(value) for rid, value in encoded.items()}
-            text = cache_mod.to_json({"~d": [[rid, value] for rid, value in encoded.items()]})
+            digests, text = cache_mod.encode_facts(facts)
         except (cache_mod.Unencodable, RecursionError):
             return (None, facts), None, None  # facts of this kind are recomputed every run
         # The facts themselves go back (the main process shares them with the checking
@@ -853,9 +851,14 @@ def _phase(
                 else:
                     values[i] = hit
                     advance()
+    # A pool started here forks: no connection may stay open across that. Into a running
+    # pool nothing forks, and the connection stays open for the next pass (each close
+    # checkpoints the database: a file sync).
+    forks = not (pool is not None and pool.running)
     if store is not None:
         signatures.flush()
-        store.close(retry=True)  # no connection stays open across the fork below
+        if forks:
+            store.close(retry=True)
     work = [items[i] for i in todo]
     jobs = effective_jobs(options.jobs, len(work))
     project = worker_args[1]
@@ -886,7 +889,7 @@ def _phase(
             store.put_many(writes, run_size=len(items))
             signatures.flush()
     finally:
-        if store is not None:
+        if store is not None and forks:
             store.close()  # only ever opened after the workers were forked
     return values
 
@@ -908,6 +911,22 @@ def _execute(items: Sequence[Item], options: RunOptions, rules: list[Transform],
     base = cache_mod.base_key(rules, options) if options.cache_dir else None
     store = cache_mod.Store(options.cache_dir) if base is not None and options.cache_dir else None
     signatures = _Signatures(store, options)
+    try:
+        return _passes(items, options, rules, slim, base, signatures)
+    finally:
+        if store is not None:
+            store.close()
+
+
+def _passes(
+    items: Sequence[Item],
+    options: RunOptions,
+    rules: list[Transform],
+    slim: bool,
+    base: str | None,
+    signatures: _Signatures,
+) -> list[FileResult]:
+    """`_execute`'s passes."""
     with _progress(options, len(items)) as bar:
         if not any(r.uses_project() for r in rules):
             args = (options, {}, {}, base, slim)

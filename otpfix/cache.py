@@ -156,6 +156,24 @@ def digest_encoded(encoded: Any) -> str:
     return hashlib.sha256(("j" + _canonical(encoded)).encode("utf-8")).hexdigest()
 
 
+def encode_facts(facts: Mapping[str, Any]) -> tuple[dict[str, str], str]:
+    """({key: `digest` of its value}, JSON text that `loads` turns back into `facts`):
+    each distinct value object (rules with the same facts return one) is encoded,
+    serialised and hashed once, and its canonical serialisation is also its text.
+    Raises Unencodable (or RecursionError) as `encode` does."""
+    done: dict[int, tuple[str, str]] = {}
+    digests: dict[str, str] = {}
+    parts: list[str] = []
+    for key, value in facts.items():
+        got = done.get(id(value))
+        if got is None:
+            canonical = _canonical(encode(value))
+            got = done[id(value)] = (canonical, hashlib.sha256(("j" + canonical).encode("utf-8")).hexdigest())
+        digests[key] = got[1]
+        parts.append(f"[{json.dumps(encode(key), ensure_ascii=False)},{got[0]}]")
+    return digests, '{"~d":[' + ",".join(parts) + "]}"
+
+
 def digest(obj: Any) -> str:
     """A stable hex digest of `obj` (same value, same digest, in every process and run).
 

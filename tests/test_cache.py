@@ -339,3 +339,19 @@ def test_corrupt_provided_keys_mean_any_key(tree):
     db.close()
     assert changed > 100
     assert scan(tree).results == cold.results
+
+
+def test_encode_facts_round_trips_and_digests_like_digest(monkeypatch) -> None:
+    shared = {"M": {"f": {"raises": {"KeyError": "x"}, "locals": ["g"], "t": (1, b"\x00"), "s": {3, 1}}}}
+    facts = {"narrow-rescue": shared, "broad-catch": shared, "rest-for-one": {"A": [1.5, None, True]}}
+    calls = []
+    real = cache.encode
+    monkeypatch.setattr(cache, "encode", lambda obj: (calls.append(obj), real(obj))[1])
+    digests, text = cache.encode_facts(facts)
+    assert sum(1 for c in calls if c is shared) == 1  # the shared value: encoded once
+    monkeypatch.setattr(cache, "encode", real)
+    assert cache.loads(text) == facts
+    assert list(cache.loads(text)) == list(facts)
+    assert digests == {k: cache.digest(v) for k, v in facts.items()}
+    with pytest.raises(cache.Unencodable):
+        cache.encode_facts({"r": object()})
