@@ -1,8 +1,12 @@
-"""syntax.walk (a tree cursor) visits exactly what a stack of children visits, in order."""
+"""syntax.walk (a tree cursor) visits exactly what a stack of children visits, in order;
+Source.line_starts."""
 
 from __future__ import annotations
 
 from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from otpfix import syntax
 
@@ -38,3 +42,13 @@ def test_walk_of_a_leaf_and_of_an_empty_file():
     assert [_key(n) for n in syntax.walk(leaf)] == [_key(leaf)]
     empty = syntax.parse(b"").root_node
     assert [n.type for n in syntax.walk(empty)] == ["source"]
+
+
+# -- Source.line_starts: the running sum of line lengths equals a scan for "\n" ------------
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([b"\n", b"\r\n", b"x", b"\xc3\xa9", b" ", b"#"]), max_size=30))
+def test_line_starts_are_the_offsets_after_each_newline(pieces: list[bytes]) -> None:
+    data = b"".join(pieces)
+    expected = [0] + [i + 1 for i, byte in enumerate(data) if byte == 0x0A]
+    assert syntax.Source(data).line_starts == expected
