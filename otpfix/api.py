@@ -1018,6 +1018,19 @@ def _collect_wanted(
             same_facts[rid] = [o for o in ids if o != rid]
     provides: list[Mapping[str, Any]] | None = None  # set once the rounds start (below)
 
+    rounds: list[int] = []
+    sizes_known: dict[int, int] = {}
+
+    def size_of(i: int) -> int:
+        """A file's size (an estimate of its cost in a round)."""
+        if i not in sizes_known:
+            item = items[i]
+            try:
+                sizes_known[i] = os.stat(item.fs_path).st_size if isinstance(item, Target) else len(item[1])
+            except (OSError, TypeError):
+                sizes_known[i] = 0
+        return sizes_known[i]
+
     def collect(pairs: Iterable[tuple[int, str]]) -> list[tuple[int, str]]:
         """Collect these (file index, rule id) pairs, the rules wanting a file in one parse
         (one pass per set of rules); the new pairs."""
@@ -1038,12 +1051,30 @@ def _collect_wanted(
         # One pass for every file of the round, each with its rules.
         todo = sorted((i, rids) for rids, files in by_rules.items() for i in files)
         groups.extend(todo)
-        finish = dict(later) if later else {}  # the first round finishes these
+        finish: set[int] = set()
         if later:
-            later.clear()
-        todo += [(i, "") for i in finish if i not in by_file]
+            # Files left for later that this round collects: finished in the same parse.
+            finish = {i for i in by_file if i in later}
+            for i in finish:
+                del later[i]
+            if rounds and todo and pool is not None and pool.jobs > 1:
+                # A later round is short (a few files of a chain): the workers it leaves
+                # idle meanwhile finish other files left for later (by size, up to
+                # `jobs` x its largest file, which bounds how long it takes).
+                sizes = [size_of(i) for i, _ in todo]
+                budget = pool.jobs * max(sizes) - sum(sizes)
+                for i in list(later):
+                    if budget <= 0:
+                        break
+                    budget -= size_of(i)
+                    todo.append((i, ""))
+                    finish.add(i)
+                    del later[i]
+        rounds.append(len(todo))
         if not todo:
             return []
+        # The largest files first: a round ends when its slowest worker does.
+        todo.sort(key=lambda pair: -size_of(pair[0]))
         bar.grow(len(todo))
 
         def broken(e: _ToCollect) -> Outcome:
