@@ -302,7 +302,8 @@ class _Worker:
             # checking the input and the pre-filters again.
             result = FileResult(path=path, original=data)
             text = lambda: cache_mod.to_json({**cache_mod.dump_result(result), "p": _keys_out(provides)})  # noqa: E731
-            return _First(_slim(result) if self.slim else result, provides), *self._entry(key, text), row
+            value = FileResult(path=path) if self.slim else result  # (`_slim` of it)
+            return _First(value, provides), *self._entry(key, text), row
         # (`checking_rules`, from the pre-filters above)
         deferred = [r for r in active if r.uses_project()] if active is not None else []
         if not deferred and provides and active:
@@ -371,7 +372,9 @@ class _Worker:
         key = self.keys.facts(path, digest, collect_rule)
         return (digests, facts), key, cache_mod.to_json({"d": digests, "f": text})
 
-    def process(self, item: Item) -> Outcome:
+    def process(self, item: "Item | _ToCollect") -> Outcome:
+        if isinstance(item, _ToCollect):
+            return self.collect(item)  # a file left for later, finished in the last pass
         path, data, error, meta = _load(item, self.options)
         if data is None:
             return FileResult(path=path, error=error), None, None, None
@@ -947,7 +950,7 @@ def _passes(
                     items, rules, wants, firsts, options, base, slim, bar, signatures, shared, later, results
                 )
             del firsts
-            if later:  # no collect round took them: finished now
+            if later and not waiting:  # no collect round: finished now
                 entries = [_ToCollect(items[i], "", finish=True) for i in later]
                 broken = lambda e: (_Finished(_broken_result(e.item)[0], (None, {})), None, None, None)  # noqa: E731
                 bar.grow(len(entries))
@@ -960,14 +963,32 @@ def _passes(
         shared.close()
         if not waiting:
             return results
-        bar.grow(len(waiting))
+        # The last pass: the waiting files, checked with the facts, and the files left for
+        # later that no round took (finished), the largest first.
+        tasks: list[tuple[int, Any]] = [(i, items[i]) for i in waiting]
+        tasks += [(i, _ToCollect(items[i], "", finish=True)) for i in later]
+        tasks.sort(key=lambda task: -_item_size(items[task[0]]))
+        bar.grow(len(tasks))
         args = (options, files if base is not None else _decode_project(files), digests, base, slim)
-        waiting_items = [items[i] for i in waiting]
         checking = {_path_of(items[i]): sorted(results[i].wants) for i in waiting}
-        checked = _phase("process", waiting_items, options, args, _broken_result, bar.advance, signatures, checking)
-        for i, result in zip(waiting, checked):
-            results[i] = result
+
+        def broken(task: Any) -> Outcome:
+            if isinstance(task, _ToCollect):
+                return _Finished(_broken_result(task.item)[0], (None, {})), None, None, None
+            return _broken_result(task)
+
+        values = _phase("process", [t for _, t in tasks], options, args, broken, bar.advance, signatures, checking)
+        for (i, _task), value in zip(tasks, values):
+            results[i] = value.first if isinstance(value, _Finished) else value
         return results
+
+
+def _item_size(item: Item) -> int:
+    """A file's size, 0 if unknown (an estimate of what it costs to handle)."""
+    try:
+        return os.stat(item.fs_path).st_size if isinstance(item, Target) else len(item[1])
+    except (OSError, TypeError):
+        return 0
 
 
 def _collect_wanted(
@@ -1022,13 +1043,8 @@ def _collect_wanted(
     sizes_known: dict[int, int] = {}
 
     def size_of(i: int) -> int:
-        """A file's size (an estimate of its cost in a round)."""
         if i not in sizes_known:
-            item = items[i]
-            try:
-                sizes_known[i] = os.stat(item.fs_path).st_size if isinstance(item, Target) else len(item[1])
-            except (OSError, TypeError):
-                sizes_known[i] = 0
+            sizes_known[i] = _item_size(items[i])
         return sizes_known[i]
 
     def collect(pairs: Iterable[tuple[int, str]]) -> list[tuple[int, str]]:
