@@ -944,10 +944,11 @@ def _passes(
             results: list[Any] = [f.value for f in firsts]
             waiting = [i for i, value in enumerate(results) if isinstance(value, _Wants)]
             later = {i: None for i, value in enumerate(results) if isinstance(value, _Later)}
+            crashed: set[int] = set()
             if waiting:
                 wants = [(_path_of(items[i]), results[i]) for i in waiting]
                 files, digests = _collect_wanted(
-                    items, rules, wants, firsts, options, base, slim, bar, signatures, shared, later, results
+                    items, rules, wants, firsts, options, base, slim, bar, signatures, shared, later, results, crashed
                 )
             del firsts
             if later and not waiting:  # no collect round: finished now
@@ -980,7 +981,18 @@ def _passes(
         values = _phase("process", [t for _, t in tasks], options, args, broken, bar.advance, signatures, checking)
         for (i, _task), value in zip(tasks, values):
             results[i] = value.first if isinstance(value, _Finished) else value
+        for i in sorted(crashed):
+            # Its facts were lost with a worker: the checks of other files ran without
+            # them. Said on the file (unless it already has an error of its own).
+            if isinstance(results[i], FileResult) and results[i].error is None:
+                results[i] = replace(results[i], error=FACTS_LOST)
         return results
+
+
+FACTS_LOST = (
+    "an otpfix worker process crashed while collecting this file's facts for other files; "
+    "their checks ran without them"
+)
 
 
 def _item_size(item: Item) -> int:
@@ -1004,6 +1016,7 @@ def _collect_wanted(
     pool: "_Pool | None" = None,
     later: dict[int, None] | None = None,
     results: list[Any] | None = None,
+    crashed: set[int] | None = None,
 ) -> tuple[list[tuple[Item, Any]], dict[str, str]]:
     """Step 2 of `_execute`: ([(item, {rule id: facts} or its JSON text)] in file order,
     one per rule and file collected; {rule id: digest of the facts it sees} when caching).
@@ -1016,9 +1029,10 @@ def _collect_wanted(
     is cached under a key of what the waiting files want and every file's digest: a warm
     run skips the rounds (and decodes no facts).
 
-    The files of `later` (first-pass `_Later`) are finished in the first round, each in
-    one parse with its facts when that round collects it; they leave `later` and their
-    results go into `results`."""
+    The files of `later` (first-pass `_Later`) are finished by the round that collects
+    them, in one parse with their facts, or as filler of a short round; they leave
+    `later` and their results go into `results`. `crashed` gets the files whose facts
+    were lost with a worker that died."""
     collected: dict[tuple[int, str], tuple[Any, Any]] = {}
     groups: list[tuple[int, str]] = []  # (file index, "rule,rule") as collected, in order
     store = signatures.store
@@ -1041,6 +1055,8 @@ def _collect_wanted(
 
     rounds: list[int] = []
     sizes_known: dict[int, int] = {}
+    lost: set[int] = set()  # ids of the items whose collect was lost with a worker
+    crashed = crashed if crashed is not None else set()
 
     def size_of(i: int) -> int:
         if i not in sizes_known:
@@ -1095,6 +1111,8 @@ def _collect_wanted(
 
         def broken(e: _ToCollect) -> Outcome:
             value = _Finished(_broken_result(e.item)[0], (None, {})) if e.finish else (None, {})
+            if e.rules:
+                lost.add(id(e.item))
             return value, None, None, None
 
         args = (options, {}, {}, base, slim)
@@ -1102,6 +1120,8 @@ def _collect_wanted(
         values = _phase("collect", entries, options, args, broken, bar.advance, signatures, pool=pool)
         done = []
         for (i, rids), value in zip(todo, values):
+            if id(items[i]) in lost:
+                crashed.add(i)
             if isinstance(value, _Finished):
                 assert results is not None
                 results[i] = value.first

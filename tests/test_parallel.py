@@ -109,3 +109,40 @@ def test_worker_crash_becomes_file_errors(tree, monkeypatch):
     crashed = [r for r in run.results if r.error and "crashed" in r.error]
     assert any(r.path == "lib/part0/m42.ex" for r in crashed)
     assert run.results[0].error is None  # files done before the crash are kept
+
+
+@pytest.mark.parametrize("where", ["collect_facts", "process_source"])
+def test_worker_crash_with_project_rules(tree, monkeypatch, where):
+    """With a project-aware rule the first pass and the collect rounds share a pool (a
+    crash while collecting) and the last pass has its own (a crash while checking): a
+    worker that dies costs the files of its pass that were not finished yet (they get an
+    error); a later pass starts a new pool and every other file gets its normal result."""
+    import os
+
+    original = getattr(api, where)
+    expected = api.run(["lib"], RunOptions(select=RULES, jobs=1))
+
+    def crash(path, *args, **kwargs):
+        if path.endswith("m42.ex"):
+            os._exit(1)
+        return original(path, *args, **kwargs)
+
+    monkeypatch.setattr(api, where, crash)
+    starts: list[int] = []
+    start = api._Pool._start
+    monkeypatch.setattr(api._Pool, "_start", lambda self: (starts.append(1), start(self)))
+    run = api.run(["lib"], RunOptions(select=RULES, jobs=2))
+    assert len(run.results) == len(expected.results)
+    crashed = {r.path for r in run.results if r.error and "crashed" in r.error}
+    assert "lib/part0/m42.ex" in crashed
+    assert len(crashed) < len(run.results)
+    if where == "collect_facts":
+        # The files whose facts were lost say so; the checks of the others ran without
+        # those facts (their findings may differ: not compared).
+        lost = {r.path for r in run.results if r.error == api.FACTS_LOST}
+        assert "lib/part0/m42.ex" in lost
+        assert starts == [1, 1]  # the shared pool, then the last pass's own
+        return
+    for got, want in zip(run.results, expected.results):
+        if got.path not in crashed:
+            assert got == want
