@@ -262,12 +262,20 @@ def provided_by(
         check_input(data, options)
     except InputError:
         return out
+    # Rules may return the very same keys object (narrow-rescue and broad-catch): sorted
+    # once, and one tuple for both (sent back from a worker once).
+    done: dict[int, tuple[Any, tuple[bytes, ...]]] = {}
     for rule in enabled_rules([r for r in rules if r.uses_project()], path, options):
         if not rule.could_collect(data):
             continue
         try:
             keys = rule.provides(data)
-            out[rule.id] = None if keys is None else tuple(sorted(set(keys)))
+            if keys is None:
+                out[rule.id] = None
+                continue
+            if id(keys) not in done:
+                done[id(keys)] = (keys, tuple(sorted(set(keys))))  # (keys kept alive: ids stay unique)
+            out[rule.id] = done[id(keys)][1]
         except Exception:
             out[rule.id] = None
     return out
