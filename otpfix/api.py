@@ -144,6 +144,11 @@ class _Keys:
         """The first pass's answer: a FileResult, or what the file wants (`_Wants`)."""
         return cache_mod.entry_key("first", self.base, path, digest)
 
+    def provides(self, path: str, digest: str) -> str:
+        """A file's `provides` keys (apart from `first`: a warm run that replays the
+        collect rounds never reads them)."""
+        return cache_mod.entry_key("provides", self.base, path, digest)
+
     def facts(self, path: str, digest: str, rule_id: str) -> str:
         return cache_mod.entry_key("facts", self.base, path, digest, [rule_id])
 
@@ -278,6 +283,21 @@ class _Worker:
             return None, None
         return key, text() if callable(text) else text
 
+    def _first_entries(
+        self, path: str, digest: str | None, text: Callable[[], str], provides: Mapping[str, Any]
+    ) -> tuple[list[str] | None, list[str] | None]:
+        """The cache entries of a first-pass answer: the answer (`text`) and, apart, the
+        file's `provides` keys."""
+        if self.keys is None or digest is None:
+            return None, None
+        key, value = self._entry(self.keys.first(path, digest), text)
+        if key is None:
+            return None, None
+        pkey, pvalue = self._entry(
+            self.keys.provides(path, digest), lambda: cache_mod.to_json({"p": _keys_out(provides)})
+        )
+        return [key, pkey], [value, pvalue]  # type: ignore[list-item]
+
     # -- the three passes (see `_execute`) ---------------------------------------------
 
     def first(self, item: Item) -> Outcome:
@@ -289,7 +309,6 @@ class _Worker:
         if data is None:
             return _First(FileResult(path=path, error=error), {}), None, None, None
         digest, row = self._stored(data, meta)
-        key = self.keys.first(path, digest) if self.keys is not None and digest is not None else None
         rules = self._rules_for(item)
         provides = provided_by(path, data, self.rules, self.options)
         try:
@@ -301,9 +320,9 @@ class _Worker:
             # No rule can match (most files): what process_source returns, without
             # checking the input and the pre-filters again.
             result = FileResult(path=path, original=data)
-            text = lambda: cache_mod.to_json({**cache_mod.dump_result(result), "p": _keys_out(provides)})  # noqa: E731
+            text = lambda: cache_mod.to_json(cache_mod.dump_result(result))  # noqa: E731
             value = FileResult(path=path) if self.slim else result  # (`_slim` of it)
-            return _First(value, provides), *self._entry(key, text), row
+            return _First(value, provides), *self._first_entries(path, digest, text, provides), row
         # (`checking_rules`, from the pre-filters above)
         deferred = [r for r in active if r.uses_project()] if active is not None else []
         if not deferred and provides and active:
@@ -313,11 +332,11 @@ class _Worker:
         answer = first_pass(path, data, rules, self.options, deferred) if deferred else None
         if isinstance(answer, dict):
             wants = _Wants(answer)
-            text = lambda: cache_mod.to_json({"w": wants.dump(), "p": _keys_out(provides)})  # noqa: E731
-            return (_First(wants, provides), *self._entry(key, text), row)
+            text = lambda: cache_mod.to_json({"w": wants.dump()})  # noqa: E731
+            return (_First(wants, provides), *self._first_entries(path, digest, text, provides), row)
         result = answer if answer is not None else process_source(path, data, rules, self.options, {})
-        text = lambda: cache_mod.to_json({**cache_mod.dump_result(result), "p": _keys_out(provides)})  # noqa: E731
-        return _First(_slim(result) if self.slim else result, provides), *self._entry(key, text), row
+        text = lambda: cache_mod.to_json(cache_mod.dump_result(result))  # noqa: E731
+        return _First(_slim(result) if self.slim else result, provides), *self._first_entries(path, digest, text, provides), row
 
     def collect(self, entry: "Item | _ToCollect") -> Outcome:
         """(per-rule digests of this file's facts or None, the facts). For a `_ToCollect`
@@ -332,7 +351,8 @@ class _Worker:
             return (None, {}), None, None, None
         digest, row = self._stored(data, meta)
         source = None
-        first_key = first_text = None
+        first_keys: list[str] = []
+        first_texts: list[str] = []
         if finish:
             try:
                 source = Source(data, path)
@@ -341,18 +361,18 @@ class _Worker:
             rules_here = self._rules_for(item)
             result = process_source(path, data, rules_here, self.options, {}, source)
             provides = provided_by(path, data, self.rules, self.options)
-            if self.keys is not None and digest is not None:
-                text = lambda: cache_mod.to_json({**cache_mod.dump_result(result), "p": _keys_out(provides)})  # noqa: E731
-                first_key, first_text = self._entry(self.keys.first(path, digest), text)
+            text = lambda: cache_mod.to_json(cache_mod.dump_result(result))  # noqa: E731
+            stored_keys, stored_texts = self._first_entries(path, digest, text, provides)
+            first_keys, first_texts = stored_keys or [], stored_texts or []
             first_value = _slim(result) if self.slim else result
             if not collect_rule:
-                return _Finished(first_value, (None, {})), first_key, first_text, row
+                return _Finished(first_value, (None, {})), (first_keys or None), first_texts, row
         collected = self._collect(path, data, digest, collect_rule, source)
         if not finish:
             return (*collected, row)
         value, key, text = collected
-        keys = [k for k in (first_key, key) if k is not None]
-        texts = [t for k, t in ((first_key, first_text), (key, text)) if k is not None]
+        keys = first_keys + ([key] if key is not None else [])
+        texts = first_texts + ([text] if key is not None else [])  # type: ignore[list-item]
         return _Finished(first_value, value), (keys or None), texts, row
 
     def _collect(
@@ -432,12 +452,12 @@ class _Worker:
         if kind == "facts":
             return _facts_entry(raw)
         if kind == "first":
-            if not isinstance(raw, dict) or not isinstance(raw.get("p"), dict):
+            if not isinstance(raw, dict):
                 return None
             value = _wants_entry(raw) if "w" in raw else self._hit(item, digest, raw, data)
-            # The keys stay as stored until the collect rounds need them (a warm run whose
-            # collected files are known from the cache never does).
-            return _First(value, raw["p"]) if value is not None else None
+            # The provided keys are read only if the collect rounds need them (a warm run
+            # whose collected files are known from the cache never does): `_fill_provides`.
+            return _First(value, None) if value is not None else None
         return self._hit(item, digest, raw, data)
 
     def _bytes(self, item: Item, digest: str) -> bytes | None:
@@ -538,14 +558,16 @@ class _First:
 
     __slots__ = ("value", "provides")
 
-    def __init__(self, value: Any, provides: Mapping[str, Any]) -> None:
+    def __init__(self, value: Any, provides: Mapping[str, Any] | None) -> None:
         self.value = value
-        #: {rule id: keys or None}, or as stored in the cache (`_keys_out`'s form).
+        #: {rule id: keys or None}, or as stored in the cache (`_keys_out`'s form), or
+        #: None for an answer from the cache (see `_fill_provides`).
         self.provides = provides
 
     def keys(self) -> Mapping[str, tuple[bytes, ...] | None]:
         """The provided keys; stored ones that do not decode count as "any key" for every
         rule they name (never a wrong skip)."""
+        assert self.provides is not None, "see _fill_provides"
         if all(v is None or isinstance(v, tuple) for v in self.provides.values()):
             return self.provides
         decoded = _keys_in(self.provides)
@@ -1154,6 +1176,7 @@ def _collect_wanted(
                 collect((i, rid) for i, sets in by_file.items() if n < len(sets) for rid in sets[n].split(","))
             return _project_files(items, collected, base)
 
+    _fill_provides(items, firsts, rules, options, base, signatures)
     provides = [f.keys() for f in firsts]
     by_id = {r.id: r for r in rules}
     # Who provides what: {rule id: {key: [file index]}}, and the files providing any key.
@@ -1233,6 +1256,37 @@ def _collect_wanted(
         store.put_many([(demand_key, cache_mod.to_json({"c": pairs}))], run_size=len(items))
         store.close(retry=True)
     return _project_files(items, collected, base)
+
+
+def _fill_provides(
+    items: Sequence[Item],
+    firsts: Sequence[_First],
+    rules: Sequence[Transform],
+    options: RunOptions,
+    base: str | None,
+    signatures: _Signatures,
+) -> None:
+    """The `provides` keys of the files whose first-pass answer came from the cache: from
+    their own entries (batched), else (an entry missing or corrupt) from the file's bytes."""
+    missing = [i for i, f in enumerate(firsts) if f.provides is None]
+    store = signatures.store
+    keys = _Keys(base, {}) if base is not None else None
+    for start in range(0, len(missing), LOOKUP_BATCH):
+        batch = missing[start : start + LOOKUP_BATCH]
+        wanted: dict[int, str] = {}
+        if keys is not None and store is not None:
+            for i in batch:
+                digest = signatures.known_digest(items[i])
+                if digest:
+                    wanted[i] = keys.provides(_path_of(items[i]), digest)
+        got = store.get_many(list(wanted.values())) if wanted and store is not None else {}
+        for i in batch:
+            raw = got.get(wanted[i]) if i in wanted else None
+            if isinstance(raw, dict) and isinstance(raw.get("p"), dict):
+                firsts[i].provides = raw["p"]
+            else:
+                path, data, _error, _meta = _load(items[i], options)
+                firsts[i].provides = provided_by(path, data, rules, options) if data is not None else {}
 
 
 def _facts_part(payload: Any, rid: str) -> Any:

@@ -27,7 +27,7 @@ from . import __version__
 from .types import Applicability, Edit, FileResult, Finding, Fix, RunOptions, Span
 
 CACHE_DIR_NAME = ".otpfix_cache"
-FORMAT = "4"  # bump when the entry layout changes
+FORMAT = "5"  # bump when the entry layout changes
 
 #: RunOptions fields that cannot change a file's findings (everything else is in the key,
 #: so a field added later is safe by default: at worst it costs cache misses).

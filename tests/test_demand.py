@@ -383,3 +383,33 @@ def test_files_left_for_later_on_disk_parallel_and_cached(rule, parses, tmp_path
     warm = api.run(["lib"], options)
     assert warm.results == cold.results
     assert rule == [] and parses == []  # every file, finished later or not, from the cache
+
+
+@pytest.mark.parametrize("stored", [True, False], ids=["provides-stored", "provides-missing"])
+def test_replanned_rounds_read_provides_from_the_cache(rule, tmp_path, monkeypatch, stored):
+    """A change makes the rounds be planned again: the provided keys of the unchanged files
+    come from their own cache entries (no file read for them), or, when those entries are
+    missing, from the files' bytes; the results are those of an uncached run."""
+    files = sources()
+    for i in range(40):
+        files[f"lib/more{i}.ex"] = _module(f"App.More{i}", []).encode()
+    _write(tmp_path, files)
+    monkeypatch.chdir(tmp_path)
+    options = RunOptions(select=("test-chain-calls",), jobs=1, cache_dir=str(tmp_path / ".otpfix_cache"))
+    api.run(["lib"], options)
+    (tmp_path / "lib/c.ex").write_text(_module("Deep.Gamma", ["Deep.Epsilon"]))
+    (tmp_path / "lib/e.ex").write_text(_module("Deep.Epsilon", []))
+    if not stored:
+        original = api._Keys.provides
+        monkeypatch.setattr(api._Keys, "provides", lambda self, path, digest: original(self, path, digest) + "x")
+    computed: list[str] = []
+    provided_by = api.provided_by
+    monkeypatch.setattr(api, "provided_by", lambda path, *a: (computed.append(path), provided_by(path, *a))[1])
+    changed = api.run(["lib"], options)
+    assert _message(changed) == "reaches App.Alpha,App.Beta,Deep.Gamma,Deep.Epsilon"
+    assert "lib/c.ex" in computed  # changed: a first pass
+    if stored:
+        assert "lib/more7.ex" not in computed  # unchanged: its provides from the cache
+    else:
+        assert "lib/more7.ex" in computed  # from its bytes
+    assert changed.results == api.run(["lib"], RunOptions(select=("test-chain-calls",))).results
