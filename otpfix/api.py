@@ -359,12 +359,18 @@ class _Worker:
             except Exception:
                 source = None  # process_source and collect_facts fail the same way on their own
             rules_here = self._rules_for(item)
-            result = process_source(path, data, rules_here, self.options, {}, source)
-            provides = provided_by(path, data, self.rules, self.options)
-            text = lambda: cache_mod.to_json(cache_mod.dump_result(result))  # noqa: E731
-            stored_keys, stored_texts = self._first_entries(path, digest, text, provides)
-            first_keys, first_texts = stored_keys or [], stored_texts or []
-            first_value = _slim(result) if self.slim else result
+            if checking_rules(path, data, rules_here, self.options):
+                # The first pass read bytes that no project-aware rule checks; these are
+                # not those: the file changed during the run. Checked without the facts
+                # it now needs, its answer would be wrong (and cached): it is left alone.
+                first_value = FileResult(path=path, error=CHANGED_DURING_RUN)
+            else:
+                result = process_source(path, data, rules_here, self.options, {}, source)
+                provides = provided_by(path, data, self.rules, self.options)
+                text = lambda: cache_mod.to_json(cache_mod.dump_result(result))  # noqa: E731
+                stored_keys, stored_texts = self._first_entries(path, digest, text, provides)
+                first_keys, first_texts = stored_keys or [], stored_texts or []
+                first_value = _slim(result) if self.slim else result
             if not collect_rule:
                 return _Finished(first_value, (None, {})), (first_keys or None), first_texts, row
         collected = self._collect(path, data, digest, collect_rule, source)
@@ -1011,6 +1017,7 @@ def _passes(
         return results
 
 
+CHANGED_DURING_RUN = "file changed while otpfix was running; left alone: run otpfix again"
 FACTS_LOST = (
     "an otpfix worker process crashed while collecting this file's facts for other files; "
     "their checks ran without them"
@@ -1078,6 +1085,7 @@ def _collect_wanted(
     rounds: list[int] = []
     sizes_known: dict[int, int] = {}
     lost: set[int] = set()  # ids of the items whose collect was lost with a worker
+    held: set[int] = set()  # files left for later that a crash sent to the last pass
     crashed = crashed if crashed is not None else set()
 
     def size_of(i: int) -> int:
@@ -1118,6 +1126,8 @@ def _collect_wanted(
                 sizes = [size_of(i) for i, _ in todo]
                 budget = pool.jobs * max(sizes) - sum(sizes)
                 for i in list(later):
+                    if i in held:
+                        continue
                     if budget <= 0:
                         break
                     budget -= size_of(i)
@@ -1132,7 +1142,9 @@ def _collect_wanted(
         bar.grow(len(todo))
 
         def broken(e: _ToCollect) -> Outcome:
-            value = _Finished(_broken_result(e.item)[0], (None, {})) if e.finish else (None, {})
+            # A file left for later is finished in the last pass instead (not taken as
+            # filler again); its facts, if this round collected them, are lost.
+            value = _Finished(None, (None, {})) if e.finish else (None, {})
             if e.rules:
                 lost.add(id(e.item))
             return value, None, None, None
@@ -1145,8 +1157,12 @@ def _collect_wanted(
             if id(items[i]) in lost:
                 crashed.add(i)
             if isinstance(value, _Finished):
-                assert results is not None
-                results[i] = value.first
+                if value.first is None:  # lost with a worker: the last pass finishes it
+                    held.add(i)
+                    later[i] = None  # type: ignore[index]
+                else:
+                    assert results is not None
+                    results[i] = value.first
                 value = value.collected
             if not rids:
                 continue
@@ -1251,7 +1267,8 @@ def _collect_wanted(
             facts = _facts_of(collected[(i, rid)][1], decoded, (i, rid)).get(rid) if rule is not None else None
             if facts is not None:
                 want(rid, follow(rule, facts, frozenset(keys) if keys is not None else None))  # type: ignore[arg-type]
-    if demand_key is not None and store is not None and not options.fix:
+    # (Not when facts were lost with a worker: the files only they lead to are missing.)
+    if demand_key is not None and store is not None and not options.fix and not lost:
         pairs = [[_path_of(items[i]), rids] for i, rids in groups]
         store.put_many([(demand_key, cache_mod.to_json({"c": pairs}))], run_size=len(items))
         store.close(retry=True)
