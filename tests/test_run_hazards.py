@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-
 from otpfix import api
 from otpfix.types import RunOptions
 
