@@ -336,7 +336,8 @@ class _Worker:
             return (_First(wants, provides), *self._first_entries(path, digest, text, provides), row)
         result = answer if answer is not None else process_source(path, data, rules, self.options, {})
         text = lambda: cache_mod.to_json(cache_mod.dump_result(result))  # noqa: E731
-        return _First(_slim(result) if self.slim else result, provides), *self._first_entries(path, digest, text, provides), row
+        value = _slim(result) if self.slim else result
+        return _First(value, provides), *self._first_entries(path, digest, text, provides), row
 
     def collect(self, entry: "Item | _ToCollect") -> Outcome:
         """(per-rule digests of this file's facts or None, the facts). For a `_ToCollect`
@@ -893,7 +894,7 @@ def _phase(
     work = [items[i] for i in todo]
     jobs = effective_jobs(options.jobs, len(work))
     project = worker_args[1]
-    if work and method == "process" and not isinstance(project, Mapping):
+    if method == "process" and not isinstance(project, Mapping) and any(not isinstance(w, _ToCollect) for w in work):
         # Some files must be checked: decode the project facts once, here, so that the
         # workers share one copy (forked) instead of each decoding its own.
         recollect = _Worker(*worker_args)._recollect
@@ -1096,6 +1097,7 @@ def _collect_wanted(
     def collect(pairs: Iterable[tuple[int, str]]) -> list[tuple[int, str]]:
         """Collect these (file index, rule id) pairs, the rules wanting a file in one parse
         (one pass per set of rules); the new pairs."""
+        _deliver_pending_interrupts()  # (held back while the shared pool lives)
         by_file: dict[int, set[str]] = {}
         for i, rid in pairs:
             if (i, rid) not in collected:
@@ -1289,6 +1291,7 @@ def _fill_provides(
     store = signatures.store
     keys = _Keys(base, {}) if base is not None else None
     for start in range(0, len(missing), LOOKUP_BATCH):
+        _deliver_pending_interrupts()  # (held back while the shared pool lives)
         batch = missing[start : start + LOOKUP_BATCH]
         wanted: dict[int, str] = {}
         if keys is not None and store is not None:
