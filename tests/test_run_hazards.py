@@ -98,13 +98,9 @@ def _crash_tree(root: Path) -> None:
     _write(root, files)
 
 
-def test_facts_lost_with_a_worker_are_not_cached_as_complete(tmp_path, monkeypatch):
-    """A worker dies while collecting a.ex: b.ex is checked without what a.ex leads to
-    (c.ex); the cache must not remember that incomplete set of collected files, so the
-    next run collects them and equals an uncached run."""
-    _crash_tree(tmp_path)
-    monkeypatch.chdir(tmp_path)
-    options = RunOptions(select=("narrow-rescue",), jobs=2, cache_dir=str(tmp_path / ".cache"))
+def _crash_collecting_a(monkeypatch):
+    """The worker collecting a.ex's facts dies (as in a crash of a C extension); returns
+    the real `collect_facts`."""
     collect_facts = api.collect_facts
 
     def crash(path, *args, **kwargs):
@@ -113,6 +109,17 @@ def test_facts_lost_with_a_worker_are_not_cached_as_complete(tmp_path, monkeypat
         return collect_facts(path, *args, **kwargs)
 
     monkeypatch.setattr(api, "collect_facts", crash)
+    return collect_facts
+
+
+def test_facts_lost_with_a_worker_are_not_cached_as_complete(tmp_path, monkeypatch):
+    """A worker dies while collecting a.ex: b.ex is checked without what a.ex leads to
+    (c.ex); the cache must not remember that incomplete set of collected files, so the
+    next run collects them and equals an uncached run."""
+    _crash_tree(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    options = RunOptions(select=("narrow-rescue",), jobs=2, cache_dir=str(tmp_path / ".cache"))
+    collect_facts = _crash_collecting_a(monkeypatch)
     crashed = api.run(["lib"], options)
     monkeypatch.setattr(api, "collect_facts", collect_facts)
     assert next(r for r in crashed.results if r.path == "lib/a.ex").error == api.FACTS_LOST
@@ -141,14 +148,7 @@ def test_files_left_for_later_survive_a_crash_in_their_round(tmp_path, monkeypat
     monkeypatch.chdir(tmp_path)
     select = ("narrow-rescue", "process-dict")
     expected = {r.path: r.findings for r in api.run(["lib"], RunOptions(select=select)).results}
-    collect_facts = api.collect_facts
-
-    def crash(path, *args, **kwargs):
-        if path.endswith("/a.ex"):
-            os._exit(1)
-        return collect_facts(path, *args, **kwargs)
-
-    monkeypatch.setattr(api, "collect_facts", crash)
+    _crash_collecting_a(monkeypatch)
     run = api.run(["lib"], RunOptions(select=select, jobs=2))
     hidden = [r for r in run.results if r.path.startswith("lib/m")]
     assert len(hidden) == 45
