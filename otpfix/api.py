@@ -526,8 +526,9 @@ class _ToCollect:
 
 class _Later:
     """The first pass's value for a file that it would parse (for rules that are not
-    project-aware) and whose facts a collect round may want: the first collect round
-    finishes it (with its facts, if wanted, from the same parse)."""
+    project-aware) and whose facts a collect round may want: the round that collects it
+    finishes it from the same parse; otherwise a short round (as filler) or the last
+    pass does."""
 
     __slots__ = ()
 
