@@ -120,3 +120,20 @@ class ParseCounter:
 
 
 __all__ = ["generate_tree", "RemoteCalls", "register_test_rule", "ParseCounter", "call_args", "text_of"]
+
+
+def crash_worker_on(monkeypatch, module, name: str, suffix: str):
+    """Replace `module.name` (a function whose first argument is a path) by one that kills
+    its process, as a crash in a C extension would, when the path ends with `suffix`;
+    returns the original function."""
+    import os
+
+    original = getattr(module, name)
+
+    def crash(path, *args, **kwargs):
+        if path.endswith(suffix):
+            os._exit(1)
+        return original(path, *args, **kwargs)
+
+    monkeypatch.setattr(module, name, crash)
+    return original

@@ -6,7 +6,7 @@ import pytest
 
 from otpfix import api, report
 from otpfix.types import RunOptions
-from scale_helpers import generate_tree, register_test_rule
+from scale_helpers import crash_worker_on, generate_tree, register_test_rule
 
 RULES = ("demonitor-down", "test-remote-calls")
 
@@ -92,18 +92,7 @@ def test_effective_jobs():
 
 def test_worker_crash_becomes_file_errors(tree, monkeypatch):
     """A worker that dies (a segfault in a parser) does not take the run down."""
-    import os
-
-    from otpfix import engine
-
-    original = engine.process_source
-
-    def crash(path, *args, **kwargs):
-        if path.endswith("m42.ex"):
-            os._exit(1)
-        return original(path, *args, **kwargs)
-
-    monkeypatch.setattr(api, "process_source", crash)
+    crash_worker_on(monkeypatch, api, "process_source", "m42.ex")
     run = api.run(["lib"], RunOptions(select=("demonitor-down",), jobs=2))
     assert len(run.results) == 155
     crashed = [r for r in run.results if r.error and "crashed" in r.error]
@@ -117,17 +106,8 @@ def test_worker_crash_with_project_rules(tree, monkeypatch, where):
     crash while collecting) and the last pass has its own (a crash while checking): a
     worker that dies costs the files of its pass that were not finished yet (they get an
     error); a later pass starts a new pool and every other file gets its normal result."""
-    import os
-
-    original = getattr(api, where)
     expected = api.run(["lib"], RunOptions(select=RULES, jobs=1))
-
-    def crash(path, *args, **kwargs):
-        if path.endswith("m42.ex"):
-            os._exit(1)
-        return original(path, *args, **kwargs)
-
-    monkeypatch.setattr(api, where, crash)
+    crash_worker_on(monkeypatch, api, where, "m42.ex")
     starts: list[int] = []
     start = api._Pool._start
     monkeypatch.setattr(api._Pool, "_start", lambda self: (starts.append(1), start(self)))

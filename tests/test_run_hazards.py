@@ -5,11 +5,11 @@ by the collect rounds)."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from otpfix import api
 from otpfix.types import RunOptions
+from scale_helpers import crash_worker_on
 
 A_BEFORE = """defmodule App.A do
   def hide(v), do: Process.put(:k, v)
@@ -99,17 +99,8 @@ def _crash_tree(root: Path) -> None:
 
 
 def _crash_collecting_a(monkeypatch):
-    """The worker collecting a.ex's facts dies (as in a crash of a C extension); returns
-    the real `collect_facts`."""
-    collect_facts = api.collect_facts
-
-    def crash(path, *args, **kwargs):
-        if path.endswith("/a.ex"):
-            os._exit(1)
-        return collect_facts(path, *args, **kwargs)
-
-    monkeypatch.setattr(api, "collect_facts", crash)
-    return collect_facts
+    """The worker collecting a.ex's facts dies; returns the real `collect_facts`."""
+    return crash_worker_on(monkeypatch, api, "collect_facts", "/a.ex")
 
 
 def test_facts_lost_with_a_worker_are_not_cached_as_complete(tmp_path, monkeypatch):
