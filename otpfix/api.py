@@ -16,7 +16,6 @@ import os
 import sys
 import time
 from dataclasses import dataclass, field, replace
-from itertools import repeat
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 from . import cache as cache_mod
@@ -666,6 +665,12 @@ def _call(method: str, item: Item) -> Any:
     return getattr(_WORKER, method)(item)
 
 
+def _call_chunk(method: str, chunk: Sequence[Any]) -> list[Any]:
+    assert _WORKER is not None
+    call = getattr(_WORKER, method)
+    return [call(item) for item in chunk]
+
+
 def _mp_context():
     import multiprocessing
 
@@ -705,6 +710,17 @@ def _map(
     pool.close()
 
 
+class _Filler:
+    """Work for the idle workers of a pool's map (`_Pool.map`): `take()` gives the next
+    (tag, item) for `method`, or None when there is no more; `broken(item)` is the outcome
+    of an item whose worker died."""
+
+    def __init__(self, method: str, take: Callable[[], tuple[Any, Any] | None], broken: Callable[[Any], Any]) -> None:
+        self.method = method
+        self.take = take
+        self.broken = broken
+
+
 class _Pool:
     """A process pool of `_Worker(*worker_args)`, started on the first `map` and kept until
     `close`: the passes that need no project facts (the first one and every collect
@@ -723,6 +739,10 @@ class _Pool:
         self.worker_args = worker_args
         self._executor: Any = None
         self._held: contextlib.ExitStack | None = None
+        #: Filler files running: {future: (tag, item, filler)}; and their outcomes.
+        self._fillers: dict[Any, tuple[Any, Any, _Filler]] = {}
+        self._filler_done: list[tuple[Any, Any]] = []
+        self._broke = False
 
     @property
     def running(self) -> bool:
@@ -745,22 +765,50 @@ class _Pool:
         )
 
     def map(
-        self, method: str, items: Sequence[Item], on_broken: Callable[[Item], Any], advance: Callable[[], None]
+        self,
+        method: str,
+        items: Sequence[Item],
+        on_broken: Callable[[Item], Any],
+        advance: Callable[[], None],
+        filler: "_Filler | None" = None,
     ) -> Iterator[Any]:
+        """`_Worker.<method>(item)` for every item, in order (in chunks). `filler`: work
+        for the workers that these items leave idle (a round's tail), one file at a time,
+        taken only while fewer tasks than workers are running: its outcomes are kept
+        for `take_filler`, and may still be running when this returns (the next map's
+        items queue behind at most one filler file per worker)."""
+        from concurrent.futures import FIRST_COMPLETED, wait
         from concurrent.futures.process import BrokenProcessPool
 
+        if self._broke:
+            self.close()  # a filler file's worker died since the last map
         if self._executor is None:
             self._start()
-        chunksize = max(1, min(64, len(items) // (self.jobs * 16)))
+        executor = self._executor
+        # The first pass: thousands of files, most of them read and left alone (chunks
+        # save round trips). The other passes send few files, each parsed, largest first:
+        # one at a time, so that no worker gets a chunk of the largest.
+        size = max(1, min(64, len(items) // (self.jobs * 16))) if method == "first" else 1
         done = 0
         try:
             _deliver_pending_interrupts()
-            for value in self._executor.map(_call, repeat(method), items, chunksize=chunksize):
-                done += 1
-                advance()
-                _deliver_pending_interrupts()
-                yield value
+            chunks = [executor.submit(_call_chunk, method, items[s : s + size]) for s in range(0, len(items), size)]
+            for n, future in enumerate(chunks):
+                while not future.done():
+                    pending = [f for f in chunks[n:] if not f.done()]
+                    if filler is not None and len(pending) + len(self._fillers) < self.jobs:
+                        filler = self._fill(executor, filler, self.jobs - len(pending))
+                    # (woken by any chunk: a worker that is done takes filler work)
+                    wait([*pending, *self._fillers], return_when=FIRST_COMPLETED)
+                    self._reap_fillers()
+                    _deliver_pending_interrupts()
+                for value in future.result():
+                    done += 1
+                    advance()
+                    _deliver_pending_interrupts()
+                    yield value
         except BrokenProcessPool:
+            self._reap_fillers()
             self.close()  # the next map starts a new pool
         except BaseException:
             self.close(abandon=True)
@@ -768,6 +816,49 @@ class _Pool:
         for item in items[done:]:  # a worker died (a crash in the parser): report, go on
             advance()
             yield on_broken(item)
+
+    def _fill(self, executor: Any, filler: "_Filler", slots: int) -> "_Filler | None":
+        """Start filler files until `slots` of them run; the filler, or None once it has
+        no more work."""
+        while len(self._fillers) < slots:
+            got = filler.take()
+            if got is None:
+                return None
+            self._fillers[executor.submit(_call_chunk, filler.method, [got[1]])] = (*got, filler)
+        return filler
+
+    def _reap_fillers(self) -> None:
+        """Move the outcomes of finished filler files to `_filler_done` (a file whose
+        worker died, or that was cancelled, gets its filler's `broken` outcome)."""
+        from concurrent.futures import CancelledError
+        from concurrent.futures.process import BrokenProcessPool
+
+        for future in [f for f in self._fillers if f.done()]:
+            tag, item, filler = self._fillers.pop(future)
+            try:
+                outcome = future.result()[0]
+            except (BrokenProcessPool, CancelledError) as exc:
+                self._broke = self._broke or isinstance(exc, BrokenProcessPool)
+                outcome = filler.broken(item)
+            self._filler_done.append((tag, outcome))
+
+    def take_filler(self, wait_all: bool = False) -> list[tuple[Any, Any]]:
+        """[(tag, outcome)] of the filler files finished since the last call (`wait_all`:
+        after waiting for those still running). A pool broken meanwhile is closed (the
+        next map starts a new one)."""
+        from concurrent.futures import wait
+
+        if wait_all and self._fillers:
+            try:
+                wait(list(self._fillers))
+            except BaseException:
+                self.close(abandon=True)
+                raise
+        self._reap_fillers()
+        if self._broke:
+            self.close()
+        out, self._filler_done = self._filler_done, []
+        return out
 
     def close(self, abandon: bool = False) -> None:
         """Stop the workers (and let held-back interrupts fire). `abandon`: after an
@@ -785,7 +876,9 @@ class _Pool:
                 _abandon(executor)
             else:
                 executor.shutdown(wait=True)
+            self._reap_fillers()  # (their outcomes stay for `take_filler`)
         finally:
+            self._broke = False
             gc.unfreeze()
             if held is not None:
                 held.close()  # interrupts held back meanwhile fire now
@@ -857,12 +950,13 @@ def _phase(
     signatures: _Signatures,
     checking: Mapping[str, Sequence[str]] | None = None,
     pool: "_Pool | None" = None,
+    filler: "_Filler | None" = None,
 ) -> list[Any]:
     """One pass over the files. Cache hits are answered here, in this process (starting
     workers and sending results back would cost more than the lookups); the misses go to
     workers, serially or in a pool (`pool`, shared with other passes, when given: its
     workers must be built from `worker_args`), and their new cache entries are written
-    here."""
+    here. `filler`: work for the pool's idle workers meanwhile (see `_Pool.map`)."""
     values: list[Any] = [None] * len(items)
     todo = list(range(len(items)))
     base_key = worker_args[3]
@@ -904,7 +998,7 @@ def _phase(
     try:
         if pool is not None and (jobs > 1 or (pool.running and len(work) > 1)):
             assert pool.worker_args == worker_args
-            outcomes = pool.map(method, work, on_broken, advance)
+            outcomes = pool.map(method, work, on_broken, advance, filler)
         else:
             outcomes = _map(method, work, jobs, worker_args, on_broken, advance)
         for n, (value, key, entry, row) in enumerate(outcomes):  # to the end: the pool shuts down
@@ -1061,8 +1155,8 @@ def _collect_wanted(
     run skips the rounds (and decodes no facts).
 
     The files of `later` (first-pass `_Later`) are finished by the round that collects
-    them, in one parse with their facts, or as filler of a short round; they leave
-    `later` and their results go into `results`. `crashed` gets the files whose facts
+    them, in one parse with their facts, or by workers a round leaves idle (`_Filler`);
+    they leave `later` and their results go into `results`. `crashed` gets the files whose facts
     were lost with a worker that died."""
     collected: dict[tuple[int, str], tuple[Any, Any]] = {}
     groups: list[tuple[int, str]] = []  # (file index, "rule,rule") as collected, in order
@@ -1095,6 +1189,49 @@ def _collect_wanted(
             sizes_known[i] = _item_size(items[i])
         return sizes_known[i]
 
+    # A round's tail leaves workers idle (the last files of a chain are few): they finish
+    # files left for later meanwhile, the smallest first (a round's files queue behind at
+    # most one of them per worker), as background work that no round waits for.
+    by_size: list[int] | None = None
+
+    def take_later() -> tuple[int, _ToCollect] | None:
+        nonlocal by_size
+        if by_size is None:
+            by_size = sorted(later or (), key=lambda i: (-size_of(i), -i))  # pop(): the smallest
+        while by_size:
+            i = by_size.pop()
+            if later is not None and i in later and i not in held:
+                del later[i]
+                bar.grow(1)
+                return i, _ToCollect(items[i], "", finish=True)
+        return None
+
+    def later_broken(entry: _ToCollect) -> Outcome:
+        return _Finished(None, (None, {})), None, None, None  # the last pass finishes it
+
+    filler = _Filler("collect", take_later, later_broken) if later and pool is not None and pool.jobs > 1 else None
+
+    def absorb(wait_all: bool = False) -> None:
+        """The filler files finished so far: their results, their cache entries; one whose
+        worker died goes to the last pass."""
+        if filler is None or pool is None:
+            return
+        writes: list[tuple[str, str]] = []
+        for i, (value, keys, texts, row) in pool.take_filler(wait_all):
+            signatures.record(row)
+            if keys is not None and store is not None:
+                writes.extend(zip(keys, texts))
+            bar.advance()
+            if value.first is None:
+                held.add(i)
+                later[i] = None  # type: ignore[index]
+            else:
+                assert results is not None
+                results[i] = value.first
+        if store is not None and writes:
+            store.put_many(writes, run_size=len(items))
+        signatures.flush()
+
     def collect(pairs: Iterable[tuple[int, str]]) -> list[tuple[int, str]]:
         """Collect these (file index, rule id) pairs, the rules wanting a file in one parse
         (one pass per set of rules); the new pairs."""
@@ -1122,21 +1259,6 @@ def _collect_wanted(
             finish = {i for i in by_file if i in later}
             for i in finish:
                 del later[i]
-            if rounds and todo and pool is not None and pool.jobs > 1:
-                # A later round is short (a few files of a chain): the workers it leaves
-                # idle meanwhile finish other files left for later (by size, up to
-                # `jobs` x its largest file, which bounds how long it takes).
-                sizes = [size_of(i) for i, _ in todo]
-                budget = pool.jobs * max(sizes) - sum(sizes)
-                for i in list(later):
-                    if i in held:
-                        continue
-                    if budget <= 0:
-                        break
-                    budget -= size_of(i)
-                    todo.append((i, ""))
-                    finish.add(i)
-                    del later[i]
         rounds.append(len(todo))
         if not todo:
             return []
@@ -1154,7 +1276,8 @@ def _collect_wanted(
 
         args = (options, {}, {}, base, slim)
         entries = [_ToCollect(items[i], rids, finish=i in finish) for i, rids in todo]
-        values = _phase("collect", entries, options, args, broken, bar.advance, signatures, pool=pool)
+        values = _phase("collect", entries, options, args, broken, bar.advance, signatures, pool=pool, filler=filler)
+        absorb()
         done = []
         for (i, rids), value in zip(todo, values):
             if id(items[i]) in lost:
@@ -1193,6 +1316,7 @@ def _collect_wanted(
                     by_file.setdefault(i, []).append(rids)
             for n in range(max((len(v) for v in by_file.values()), default=0)):
                 collect((i, rid) for i, sets in by_file.items() if n < len(sets) for rid in sets[n].split(","))
+            absorb(wait_all=True)
             return _project_files(items, collected, base)
 
     _fill_provides(items, firsts, rules, options, base, signatures)
@@ -1270,6 +1394,7 @@ def _collect_wanted(
             facts = _facts_of(collected[(i, rid)][1], decoded, (i, rid)).get(rid) if rule is not None else None
             if facts is not None:
                 want(rid, follow(rule, facts, frozenset(keys) if keys is not None else None))  # type: ignore[arg-type]
+    absorb(wait_all=True)
     # (Not when facts were lost with a worker: the files only they lead to are missing.)
     if demand_key is not None and store is not None and not options.fix and not lost:
         pairs = [[_path_of(items[i]), rids] for i, rids in groups]

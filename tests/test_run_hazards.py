@@ -145,3 +145,75 @@ def test_files_left_for_later_survive_a_crash_in_their_round(tmp_path, monkeypat
     assert len(hidden) == 45
     assert all(r.error in (None, api.FACTS_LOST) for r in hidden), {r.error for r in hidden}
     assert all(r.findings == expected[r.path] and r.findings for r in hidden)
+
+
+def _filler_tree(root: Path) -> None:
+    """b.ex's rescue leads to a.ex (long: its collect keeps one worker busy), which leads
+    to c.ex; 45 small modules that process-dict checks are left for later by the first
+    pass (their facts could be wanted): idle workers finish them while the rounds run."""
+    _crash_tree(root)
+    (root / "lib/a.ex").write_text(
+        "defmodule App.A do\n" + "".join(f"  def f{i}(x), do: x + {i}\n" for i in range(3000))
+        + "  def boom(x), do: App.C.fail(x)\nend\n"
+    )
+    for i in range(45):
+        (root / f"lib/m{i}.ex").write_text(
+            f"defmodule App.M{i} do\n  def f(x), do: x\n  def hide(v), do: Process.put(:k, v)\nend\n"
+        )
+
+
+class _CountingFiller(api._Filler):
+    taken: list = []
+
+    def __init__(self, method, take, broken):
+        def counted():
+            got = take()
+            if got is not None:
+                _CountingFiller.taken.append(got[0])
+            return got
+
+        super().__init__(method, counted, broken)
+
+
+def test_idle_workers_finish_files_left_for_later(tmp_path, monkeypatch):
+    """While a round waits for a.ex, the other worker finishes files left for later
+    (`_Filler`): the results are those of a serial run, cold and from the cache."""
+    _filler_tree(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    select = ("narrow-rescue", "process-dict")
+    serial = api.run(["lib"], RunOptions(select=select))
+    monkeypatch.setattr(api, "_Filler", _CountingFiller)
+    _CountingFiller.taken = []
+    options = RunOptions(select=select, jobs=2, cache_dir=str(tmp_path / ".cache"))
+    cold = api.run(["lib"], options)
+    assert _CountingFiller.taken, "no file was finished by an idle worker"
+    assert _shown(cold) == _shown(serial)
+    assert sum(1 for r in cold.results if r.path.startswith("lib/m") and r.findings) == 45
+    assert _shown(api.run(["lib"], options)) == _shown(serial)
+
+
+def test_a_worker_dying_on_a_filler_file(tmp_path, monkeypatch):
+    """The worker finishing m0.ex for an idle round dies (the first filler file: all are
+    the same size, the lowest index goes first). As for any crash (test_parallel), it
+    costs the files of its pass not finished yet: m0.ex and the other filler files then
+    running go to the last pass, where m0.ex kills a worker again, and the files of that
+    pass not finished yet say so too. The files whose collect ran in the broken pool say
+    that their facts were lost (b.ex, which reads them, was checked without them, as that
+    message says). Every other file has the results of a serial run."""
+    _filler_tree(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    select = ("narrow-rescue", "process-dict")
+    serial = {r.path: r for r in api.run(["lib"], RunOptions(select=select)).results}
+    monkeypatch.setattr(api, "_Filler", _CountingFiller)
+    _CountingFiller.taken = []
+    crash_worker_on(monkeypatch, api, "process_source", "/m0.ex")
+    run = api.run(["lib"], RunOptions(select=select, jobs=2))
+    assert _CountingFiller.taken and run.results[[r.path for r in run.results].index("lib/m0.ex")].error
+    lost = {r.path for r in run.results if r.error == api.FACTS_LOST}
+    assert lost <= {"lib/a.ex", "lib/d.ex"}, lost
+    crashed = {r.path for r in run.results if r.error and "crashed" in r.error}
+    assert "lib/m0.ex" in crashed and len(crashed) < 20, crashed
+    for r in run.results:
+        if r.path in crashed or r.path in lost or (r.path == "lib/b.ex" and lost):
+            continue
+        assert r.error is None and r.findings == serial[r.path].findings, r.path
