@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import queue
 import sys
 import time
 from dataclasses import dataclass, field, replace
@@ -743,6 +744,8 @@ class _Pool:
         self._fillers: dict[Any, tuple[Any, Any, _Filler]] = {}
         self._filler_done: list[tuple[Any, Any]] = []
         self._broke = False
+        #: One element per chunk or filler file done: what `map` waits on.
+        self._wake: Any = queue.SimpleQueue()
 
     @property
     def running(self) -> bool:
@@ -777,7 +780,7 @@ class _Pool:
         taken only while fewer tasks than workers are running: its outcomes are kept
         for `take_filler`, and may still be running when this returns (the next map's
         items queue behind at most one filler file per worker)."""
-        from concurrent.futures import FIRST_COMPLETED, wait
+        from collections import deque
         from concurrent.futures.process import BrokenProcessPool
 
         if self._broke:
@@ -790,16 +793,26 @@ class _Pool:
         # one at a time, so that no worker gets a chunk of the largest.
         size = max(1, min(64, len(items) // (self.jobs * 16))) if method == "first" else 1
         done = 0
+        finished: deque = deque()  # one element per finished chunk (appends are atomic)
+
+        def on_done(_future: Any) -> None:  # (in the pool's thread)
+            finished.append(None)
+            self._wake.put(None)
+
         try:
             _deliver_pending_interrupts()
-            chunks = [executor.submit(_call_chunk, method, items[s : s + size]) for s in range(0, len(items), size)]
-            for n, future in enumerate(chunks):
+            chunks = []
+            for start in range(0, len(items), size):
+                future = executor.submit(_call_chunk, method, items[start : start + size])
+                future.add_done_callback(on_done)
+                chunks.append(future)
+            for future in chunks:
                 while not future.done():
-                    pending = [f for f in chunks[n:] if not f.done()]
-                    if filler is not None and len(pending) + len(self._fillers) < self.jobs:
-                        filler = self._fill(executor, filler, self.jobs - len(pending))
-                    # (woken by any chunk: a worker that is done takes filler work)
-                    wait([*pending, *self._fillers], return_when=FIRST_COMPLETED)
+                    if filler is not None:
+                        running = len(chunks) - len(finished)
+                        if running + len(self._fillers) < self.jobs:
+                            filler = self._fill(executor, filler, self.jobs - running)
+                    self._wake.get()  # any chunk or filler file done (a worker may be idle)
                     self._reap_fillers()
                     _deliver_pending_interrupts()
                 for value in future.result():
@@ -824,7 +837,9 @@ class _Pool:
             got = filler.take()
             if got is None:
                 return None
-            self._fillers[executor.submit(_call_chunk, filler.method, [got[1]])] = (*got, filler)
+            future = executor.submit(_call_chunk, filler.method, [got[1]])
+            future.add_done_callback(lambda _f: self._wake.put(None))
+            self._fillers[future] = (*got, filler)
         return filler
 
     def _reap_fillers(self) -> None:
