@@ -168,6 +168,9 @@ class _Signatures:
         self.known: dict[str, str] = {}  # fs path -> digest
         self.new: list[tuple[str, str, int, str]] = []  # stat rows to record
         self._rows: dict[str, tuple[str, int, str]] = {}
+        #: Cache entries kept to be written later (`hold`), or None: written at once.
+        self.held: list[tuple[str, str]] | None = None
+        self._release = False
 
     def record(self, row: tuple[str, str, int, str] | None) -> None:
         if row is not None:
@@ -211,10 +214,40 @@ class _Signatures:
             return self.known.get(item.fs_path, "")
         return cache_mod.content_digest(item[1])
 
+    def put(self, entries: Sequence[tuple[str, str]], run_size: int) -> None:
+        """Write cache entries (or keep them, while held)."""
+        if not entries or self.store is None:
+            return
+        if self.held is not None:
+            self.held.extend(entries)
+        else:
+            self.store.put_many(entries, run_size=run_size)
+
     def flush(self) -> None:
+        if self.held is not None:
+            return  # the stat rows wait too
         if self.store is not None and self.new and not self.options.fix:
             self.store.put_stats(self.new)
         self.new = []
+
+    # Between two collect rounds every worker waits for this process: a write there (a
+    # transaction, sometimes a checkpoint of the log) would leave them idle. So the rounds'
+    # entries are held, and written once the last pass keeps the workers busy.
+    def hold(self) -> None:
+        if self.held is None:
+            self.held = []
+
+    def release_soon(self) -> None:
+        """Write the held entries when `release_due` is next called."""
+        self._release = True
+
+    def release_due(self, run_size: int) -> None:
+        if not self._release:
+            return
+        held, self.held, self._release = self.held, None, False
+        if held:
+            self.put(held, run_size)
+        self.flush()
 
 
 #: What a worker method returns: (value, cache key, cache entry as JSON text, stat row).
@@ -1017,6 +1050,8 @@ def _phase(
         else:
             outcomes = _map(method, work, jobs, worker_args, on_broken, advance)
         for n, (value, key, entry, row) in enumerate(outcomes):  # to the end: the pool shuts down
+            if n == 0:
+                signatures.release_due(len(items))  # (the workers are busy now)
             values[todo[n]] = value
             signatures.record(row)
             if key is not None and store is not None:
@@ -1025,10 +1060,11 @@ def _phase(
                 else:
                     writes.append((key, entry))
                 if len(writes) >= WRITE_BATCH:  # memory stays bounded: write as we go
-                    store.put_many(writes, run_size=len(items))
+                    signatures.put(writes, len(items))
                     writes = []
         if store is not None:
-            store.put_many(writes, run_size=len(items))
+            signatures.release_due(len(items))
+            signatures.put(writes, len(items))
             signatures.flush()
     finally:
         if store is not None and forks:
@@ -1086,9 +1122,11 @@ def _passes(
             crashed: set[int] = set()
             if waiting:
                 wants = [(_path_of(items[i]), results[i]) for i in waiting]
+                signatures.hold()
                 files, digests = _collect_wanted(
                     items, rules, wants, firsts, options, base, slim, bar, signatures, shared, later, results, crashed
                 )
+                signatures.release_soon()
             del firsts
             if later and not waiting:  # no collect round: finished now
                 entries = [_ToCollect(items[i], "", finish=True) for i in later]
@@ -1118,6 +1156,7 @@ def _passes(
             return _broken_result(task)
 
         values = _phase("process", [t for _, t in tasks], options, args, broken, bar.advance, signatures, checking)
+        signatures.release_due(len(items))  # (if that pass had nothing to compute)
         for (i, _task), value in zip(tasks, values):
             results[i] = value.first if isinstance(value, _Finished) else value
         for i in sorted(crashed):
@@ -1243,8 +1282,7 @@ def _collect_wanted(
             else:
                 assert results is not None
                 results[i] = value.first
-        if store is not None and writes:
-            store.put_many(writes, run_size=len(items))
+        signatures.put(writes, len(items))
         signatures.flush()
 
     def collect(pairs: Iterable[tuple[int, str]]) -> list[tuple[int, str]]:
@@ -1413,7 +1451,7 @@ def _collect_wanted(
     # (Not when facts were lost with a worker: the files only they lead to are missing.)
     if demand_key is not None and store is not None and not options.fix and not lost:
         pairs = [[_path_of(items[i]), rids] for i, rids in groups]
-        store.put_many([(demand_key, cache_mod.to_json({"c": pairs}))], run_size=len(items))
+        signatures.put([(demand_key, cache_mod.to_json({"c": pairs}))], len(items))
         store.close(retry=True)
     return _project_files(items, collected, base)
 

@@ -217,3 +217,40 @@ def test_a_worker_dying_on_a_filler_file(tmp_path, monkeypatch):
         if r.path in crashed or r.path in lost or (r.path == "lib/b.ex" and lost):
             continue
         assert r.error is None and r.findings == serial[r.path].findings, r.path
+
+
+def test_the_rounds_write_the_cache_during_the_last_pass(tmp_path, monkeypatch):
+    """No cache write between two collect rounds (the workers would wait for it): the
+    rounds' entries are written once the last pass has started, and a warm run finds
+    them all (no file is parsed)."""
+    from otpfix import cache as cache_mod, syntax
+
+    _filler_tree(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    events: list[str] = []
+    collect_wanted, put_many, put_stats = api._collect_wanted, cache_mod.Store.put_many, cache_mod.Store.put_stats
+
+    def rounds(*args, **kwargs):
+        events.append("rounds")
+        try:
+            return collect_wanted(*args, **kwargs)
+        finally:
+            events.append("rounds done")
+
+    monkeypatch.setattr(api, "_collect_wanted", rounds)
+    monkeypatch.setattr(cache_mod.Store, "put_many", lambda self, *a, **k: (events.append("write"), put_many(self, *a, **k)))
+    monkeypatch.setattr(cache_mod.Store, "put_stats", lambda self, *a, **k: (events.append("write"), put_stats(self, *a, **k)))
+    select = ("narrow-rescue", "process-dict")
+    options = RunOptions(select=select, jobs=2, cache_dir=str(tmp_path / ".cache"))
+    cold = api.run(["lib"], options)
+    assert events.index("rounds") < events.index("rounds done")
+    during = events[events.index("rounds") : events.index("rounds done")]
+    assert "write" not in during, events
+    assert "write" in events[events.index("rounds done") :]
+    serial = api.run(["lib"], RunOptions(select=select))
+    parses: list[bytes] = []
+    parse = syntax.parse
+    monkeypatch.setattr(syntax, "parse", lambda data, *a, **k: (parses.append(data), parse(data, *a, **k))[1])
+    warm = api.run(["lib"], options)
+    assert _shown(warm) == _shown(cold) == _shown(serial)
+    assert parses == []
