@@ -853,6 +853,9 @@ class _Pool:
                     advance()
                     _deliver_pending_interrupts()
                     yield value
+            if filler is not None:
+                # Work for the workers while this process prepares the next map.
+                self._fill(executor, filler, self.jobs)
         except BrokenProcessPool:
             self._reap_fillers()
             self.close()  # the next map starts a new pool
