@@ -46,6 +46,8 @@ PROGRESS_MIN_FILES = 300
 WRITE_BATCH = 500
 #: Cache lookups are made in batches of this many files (files held in memory meanwhile).
 LOOKUP_BATCH = 500
+#: Cache entries held during the collect rounds (`_Signatures.hold`): at most this much text.
+HELD_MAX_CHARS = 32_000_000
 
 #: A file to process: a discovered Target (read from disk) or an in-memory (path, bytes).
 Item = Target | tuple[str, bytes]
@@ -170,6 +172,7 @@ class _Signatures:
         self._rows: dict[str, tuple[str, int, str]] = {}
         #: Cache entries kept to be written later (`hold`), or None: written at once.
         self.held: list[tuple[str, str]] | None = None
+        self._held_chars = 0
         self._release = False
 
     def record(self, row: tuple[str, str, int, str] | None) -> None:
@@ -215,13 +218,18 @@ class _Signatures:
         return cache_mod.content_digest(item[1])
 
     def put(self, entries: Sequence[tuple[str, str]], run_size: int) -> None:
-        """Write cache entries (or keep them, while held)."""
+        """Write cache entries (or keep them, while held: up to HELD_MAX_CHARS of text,
+        then written at once, so that memory stays bounded)."""
         if not entries or self.store is None:
             return
-        if self.held is not None:
-            self.held.extend(entries)
-        else:
+        if self.held is None:
             self.store.put_many(entries, run_size=run_size)
+            return
+        self.held.extend(entries)
+        self._held_chars += sum(len(text) for _key, text in entries)
+        if self._held_chars > HELD_MAX_CHARS:
+            self.store.put_many(self.held, run_size=run_size)
+            self.held, self._held_chars = [], 0
 
     def flush(self) -> None:
         if self.held is not None:
@@ -244,7 +252,7 @@ class _Signatures:
     def release_due(self, run_size: int) -> None:
         if not self._release:
             return
-        held, self.held, self._release = self.held, None, False
+        held, self.held, self._release, self._held_chars = self.held, None, False, 0
         if held:
             self.put(held, run_size)
         self.flush()
@@ -690,6 +698,11 @@ def _unblock_interrupts() -> None:
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # SIGTERM/SIGHUP end a worker (the parent's handlers, inherited, would raise inside
+    # the task, whose exception the pool sends back: the worker would live on).
+    for name in _INTERRUPTS[1:]:
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_DFL)
     if hasattr(signal, "pthread_sigmask"):
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {getattr(signal, n) for n in _INTERRUPTS if hasattr(signal, n)})
 
@@ -773,6 +786,8 @@ class _Pool:
         self.worker_args = worker_args
         self._executor: Any = None
         self._held: contextlib.ExitStack | None = None
+        #: Called before workers are forked (a pool may start again after a crash).
+        self.before_fork: Callable[[], None] | None = None
         #: Filler files running: {future: (tag, item, filler)}; and their outcomes.
         self._fillers: dict[Any, tuple[Any, Any, _Filler]] = {}
         self._filler_done: list[tuple[Any, Any]] = []
@@ -789,8 +804,11 @@ class _Pool:
         import gc
         from concurrent.futures import ProcessPoolExecutor
 
+        if self.before_fork is not None:
+            self.before_fork()
         held = contextlib.ExitStack()
         held.enter_context(_interrupts_held())
+        held.enter_context(_terminate_as_interrupt())
         self._held = held
         gc.freeze()  # objects inherited by the workers stay shared: the collector won't touch them
         self._executor = ProcessPoolExecutor(
@@ -827,6 +845,7 @@ class _Pool:
         size = max(1, min(64, len(items) // (self.jobs * 16))) if method == "first" else 1
         done = 0
         finished: deque = deque()  # one element per finished chunk (appends are atomic)
+        filler_seen = filler is not None or bool(self._fillers)
 
         def on_done(_future: Any) -> None:  # (in the pool's thread)
             finished.append(None)
@@ -857,8 +876,14 @@ class _Pool:
                 # Work for the workers while this process prepares the next map.
                 self._fill(executor, filler, self.jobs)
         except BrokenProcessPool:
+            # A filler file may be what killed the worker, not one of these items (they
+            # queue behind filler files): these are then tried once more, in a new pool.
+            retry = filler_seen and (bool(self._fillers) or self._broke)
             self._reap_fillers()
             self.close()  # the next map starts a new pool
+            if retry:
+                yield from self.map(method, items[done:], on_broken, advance)
+                return
         except BaseException:
             self.close(abandon=True)
             raise
@@ -873,7 +898,11 @@ class _Pool:
             got = filler.take()
             if got is None:
                 return None
-            future = executor.submit(_call_chunk, filler.method, [got[1]])
+            try:
+                future = executor.submit(_call_chunk, filler.method, [got[1]])
+            except BaseException:  # (a broken pool): the file taken goes back to its owner
+                self._filler_done.append((got[0], filler.broken(got[1])))
+                raise
             future.add_done_callback(lambda _f: self._wake.put(None))
             self._fillers[future] = (*got, filler)
         return filler
@@ -953,6 +982,44 @@ def _interrupts_held() -> Iterator[None]:
         yield
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)  # pending ones fire now
+
+
+class Terminated(BaseException):
+    """SIGTERM or SIGHUP while workers run: stopped as for Ctrl-C (the workers with it);
+    the command exits with 128 + `signum`. Not a KeyboardInterrupt (typer turns those into
+    a silent exit 130) nor an Exception (nothing may swallow it)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__()
+        self.signum = signum
+
+
+@contextlib.contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """While workers run, SIGTERM and SIGHUP (if nobody handles them: branch mode does)
+    raise `Terminated` where `_deliver_pending_interrupts` lets them in, so that the pool
+    is stopped with its workers; by default they would end this process at once and leave
+    the workers waiting forever on a queue nobody writes to. Main thread only."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: Any) -> None:
+        raise Terminated(signum)
+
+    previous = {}
+    for name in _INTERRUPTS[1:]:
+        sig = getattr(signal, name, None)
+        if sig is not None and signal.getsignal(sig) == signal.SIG_DFL:
+            previous[sig] = signal.signal(sig, handler)
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
 
 
 def _deliver_pending_interrupts() -> None:
@@ -1116,6 +1183,10 @@ def _passes(
         # The first pass and the collect rounds share one pool (closed before the last
         # pass, whose workers are forked with the project facts).
         shared = _Pool(max(1, min(options.jobs if options.jobs > 0 else available_cores(), len(items))), args)
+        if signatures.store is not None:
+            # (a pool may start again after a crash, in a pass that kept the connection
+            # open: no connection may stay open across a fork)
+            shared.before_fork = lambda: signatures.store.close(retry=True)  # type: ignore[union-attr]
         try:
             broken = lambda item: (_First(_broken_result(item)[0], {}), None, None, None)  # noqa: E731
             firsts: list[_First] = _phase("first", items, options, args, broken, bar.advance, signatures, pool=shared)

@@ -507,6 +507,9 @@ def main() -> None:
     except KeyboardInterrupt:
         _err("otpfix: interrupted")
         sys.exit(130)
+    except api.Terminated as exc:  # SIGTERM/SIGHUP while workers ran (see api)
+        _err("otpfix: interrupted")
+        sys.exit(128 + exc.signum)
     except Exception as exc:  # pragma: no cover - last line of defence
         if os.environ.get("OTPFIX_DEBUG"):
             raise

@@ -126,3 +126,54 @@ def test_worker_crash_with_project_rules(tree, monkeypatch, where):
     for got, want in zip(run.results, expected.results):
         if got.path not in crashed:
             assert got == want
+
+
+@pytest.mark.parametrize("signame", ["SIGTERM", "SIGHUP"])
+def test_terminate_stops_the_workers_too(tmp_path, signame):
+    """SIGTERM/SIGHUP to `otpfix scan` while its workers run: they stop with it (by
+    default the signal ended the main process at once and left the workers waiting
+    forever on their queue, holding the caller's output pipes); exit 128 + the signal,
+    one line on stderr, no traceback."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    sig = getattr(signal, signame)
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    body = "".join(f"  def f{i}(pid), do: Process.put(:k, pid)\n" for i in range(300))
+    for i in range(400):
+        (lib / f"m{i}.ex").write_text(f"defmodule T.M{i} do\n{body}end\n")
+    err = tmp_path / "err.txt"
+    with open(err, "wb") as stderr:
+        child = subprocess.Popen(
+            [sys.executable, "-c", "from otpfix.cli import main; main()", "scan", "lib", "--jobs", "2",
+             "--no-cache", "--select", "process-dict"],
+            cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=stderr,
+        )
+    workers: list[str] = []
+    deadline = time.monotonic() + 30
+    while len(workers) < 2 and time.monotonic() < deadline and child.poll() is None:
+        time.sleep(0.02)
+        children = subprocess.run(["pgrep", "-P", str(child.pid)], capture_output=True, text=True).stdout.split()
+        workers = [pid for pid in children if pid.isdigit()]
+    assert child.poll() is None and len(workers) >= 2, "the run ended before its workers could be seen"
+    child.send_signal(sig)
+    code = child.wait(timeout=60)
+    time.sleep(0.5)
+    left = [pid for pid in workers if os.path.exists(f"/proc/{pid}") and "Z" not in _state(pid)]
+    for pid in left:
+        os.kill(int(pid), signal.SIGKILL)  # (not left running if this test fails)
+    assert left == [] and code == 128 + sig, (left, code)
+    text = err.read_text()
+    assert text.strip() == "otpfix: interrupted" and "Traceback" not in text
+
+
+def _state(pid: str) -> str:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "Z"

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from otpfix import api
-from otpfix.types import RunOptions
+from otpfix.types import FileResult, RunOptions
 from scale_helpers import crash_worker_on
 
 A_BEFORE = """defmodule App.A do
@@ -254,3 +254,83 @@ def test_the_rounds_write_the_cache_during_the_last_pass(tmp_path, monkeypatch):
     warm = api.run(["lib"], options)
     assert _shown(warm) == _shown(cold) == _shown(serial)
     assert parses == []
+
+
+def test_a_filler_file_taken_when_the_pool_breaks_is_finished(tmp_path, monkeypatch):
+    """The pool breaks (a worker dies) right when an idle worker's next file is taken:
+    it cannot be sent, so it goes back to the files left for later and the last pass
+    finishes it (before, it was never finished: its result was a placeholder)."""
+    import os
+    import signal
+    import time
+
+    _filler_tree(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    select = ("narrow-rescue", "process-dict")
+    serial = {r.path: r for r in api.run(["lib"], RunOptions(select=select)).results}
+    pools: list = []
+
+    class Pool(api._Pool):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            pools.append(self)
+
+    class KillingFiller(api._Filler):
+        def __init__(self, method, take, broken):
+            def kill_then_take():
+                executor = pools[0]._executor
+                os.kill(next(iter(executor._processes)), signal.SIGKILL)
+                deadline = time.monotonic() + 10
+                while not executor._broken and time.monotonic() < deadline:
+                    time.sleep(0.01)
+                return take()
+
+            super().__init__(method, kill_then_take, broken)
+
+    monkeypatch.setattr(api, "_Pool", Pool)
+    monkeypatch.setattr(api, "_Filler", KillingFiller)
+    run = api.run(["lib"], RunOptions(select=select, jobs=2))
+    assert all(isinstance(r, FileResult) for r in run.results)
+    for r in run.results:
+        if r.error is None and r.path.startswith("lib/m"):
+            assert r.findings == serial[r.path].findings
+
+
+def test_a_filler_crash_does_not_cost_the_next_round(tmp_path, monkeypatch):
+    """Files left for later keep idle workers busy while this process plans the next
+    round, whose files queue behind them. When such a file kills its worker, the next
+    round's files (which never ran on it) are run again in a new pool: their facts are
+    not lost, and the checked file gets the findings of a serial run."""
+    import time
+
+    _filler_tree(tmp_path)
+    a = (tmp_path / "lib/a.ex").read_text().replace("App.C.fail(x)", "App.C.fail(x) + App.E.fail(x)")
+    (tmp_path / "lib/a.ex").write_text(a)
+    (tmp_path / "lib/e.ex").write_text("defmodule App.E do\n  def fail(m), do: Map.fetch!(m, :j)\nend\n")
+    monkeypatch.chdir(tmp_path)
+    select = ("narrow-rescue", "process-dict")
+    serial = {r.path: r for r in api.run(["lib"], RunOptions(select=select)).results}
+    armed = tmp_path / "armed"
+    pool_map = api._Pool.map
+
+    def map_(self, method, items, *args, **kwargs):
+        yield from pool_map(self, method, items, *args, **kwargs)
+        if method == "collect" and not armed.exists():
+            armed.write_text("1")  # the first round is over: its filler files may die now
+
+    process_source = api.process_source
+
+    def slow_crash(path, *args, **kwargs):
+        if "/m" in path:
+            time.sleep(0.3)
+            if armed.exists():
+                os._exit(1)
+        return process_source(path, *args, **kwargs)
+
+    import os
+
+    monkeypatch.setattr(api._Pool, "map", map_)
+    monkeypatch.setattr(api, "process_source", slow_crash)
+    run = api.run(["lib"], RunOptions(select=select, jobs=2))
+    core = {r.path: r for r in run.results if not r.path.startswith("lib/m")}
+    assert {p: r.error for p, r in core.items() if r.error or r.findings != serial[p].findings} == {}
