@@ -276,6 +276,12 @@ def def_head(def_call: Node) -> tuple[str, Node | None, Node | None] | None:
     identifier, the guard expression or None)."""
     if call_name(def_call) not in DEF_KEYWORDS:
         return None
+    return def_clause_head(def_call)
+
+
+def def_clause_head(def_call: Node) -> tuple[str, Node | None, Node | None] | None:
+    """`def_head` of a call already known to be a `def`/`defp`/`defmacro`/`defmacrop`
+    (its keyword not checked again)."""
     args = call_args(def_call)
     if not args:
         return None
