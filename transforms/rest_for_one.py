@@ -33,7 +33,7 @@ from ._supervision import (
     local_binding,
     module_call,
     module_of,
-    own_nodes,
+    own_calls,
     supervisor_calls,
     unwrap_block,
 )
@@ -356,7 +356,7 @@ def _one_for_one_modules(data: bytes, root: Node) -> list[Node]:
 def _erlang_inits(defmodule: Node) -> Iterator[tuple[Node, Node]]:
     """(strategy atom, children expression) of each `def init(_)` of the module returning
     `{:ok, {flags, children}}` with a `:one_for_one` strategy in the flags."""
-    for node in own_nodes(defmodule):
+    for node in own_calls(defmodule):
         if node.type != "call" or call_name(node) != "def":
             continue
         head = def_head(node)
@@ -563,7 +563,7 @@ def _erlang_strategy(flags: Node) -> Node | None:
 
 
 def _is_supervisor_module(defmodule: Node) -> bool:
-    for node in own_nodes(defmodule):
+    for node in own_calls(defmodule):
         if node.type != "call":
             continue
         name = call_name(node)
