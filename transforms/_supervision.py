@@ -165,19 +165,15 @@ def own_nodes(defmodule: Node):
         stack.extend(reversed(n.named_children))
 
 
-_CALLS_AND_UNARY_QUERY = "[(call) (unary_operator)] @n"
-#: For `Scope`: `alias` calls, `@` operators, and the nested modules (to leave them out).
-_SCOPE_QUERY = """
-(call target: (identifier) @t (#any-of? @t "alias" "defmodule")) @n
-(unary_operator operator: "@") @n
-"""
+#: Calls and `@` operators (rest-for-one's collect runs the same query text: compiled once
+#: per process, `compile_query` being cached by text; a compilation costs milliseconds).
+OWN_CALLS_QUERY = '[(call) (unary_operator operator: "@")] @n'
 
 
-def own_calls(defmodule: Node, query: str = _CALLS_AND_UNARY_QUERY) -> list[Node]:
-    """The `call` and `unary_operator` nodes of `own_nodes(defmodule)`, in the same order,
-    found by one query instead of a walk in Python. With another `query` (capturing @n,
-    which must capture every nested `defmodule` call): the nodes it captures among them,
-    or, in a tree with syntax errors, all of them (the caller tests what it reads).
+def own_calls(defmodule: Node) -> list[Node]:
+    """The `call` nodes and `@` operators of `own_nodes(defmodule)`, in the same order,
+    found by one query instead of a walk in Python (in a tree with syntax errors: every
+    `call` and `unary_operator` node of the walk; callers test what they read).
 
     The query gives such nodes under `defmodule` (itself included, left out here);
     sorted by (start, -end) they are in pre-order (two of them never have the same range:
@@ -187,7 +183,7 @@ def own_calls(defmodule: Node, query: str = _CALLS_AND_UNARY_QUERY) -> list[Node
     tree with syntax errors (zero-width nodes) is walked as before."""
     if defmodule.has_error:
         return [n for n in own_nodes(defmodule) if n.type == "call" or n.type == "unary_operator"]
-    found = QueryCursor(compile_query(query)).captures(defmodule).get("n", [])
+    found = QueryCursor(compile_query(OWN_CALLS_QUERY)).captures(defmodule).get("n", [])
     items = sorted((n.start_byte, -n.end_byte, i, n) for i, n in enumerate(found))
     out = []
     skip_end = -1  # end of the nested module being left out
@@ -214,8 +210,7 @@ class Scope:
             m = module_of(m)
         for mod in reversed(chain):  # outer modules first, inner ones override
             inner_scope_module = module_full_name(mod)
-            # (own_nodes: only alias calls and `@` operators are read)
-            for node in own_calls(mod, _SCOPE_QUERY):
+            for node in own_calls(mod):  # (of own_nodes, only these are read)
                 if node.type == "call":
                     target = node.child_by_field_name("target")
                     if target is not None and target.type == "identifier" and target.text == b"alias":

@@ -33,6 +33,7 @@ from ._supervision import (
     local_binding,
     module_call,
     module_of,
+    OWN_CALLS_QUERY,
     own_calls,
     supervisor_calls,
     unwrap_block,
@@ -584,7 +585,7 @@ def _is_supervisor_module(defmodule: Node) -> bool:
 #: tuples (`:via`) and `@attribute`s, in document order.
 _MODULE_NODES_QUERY = '[(call) (tuple) (unary_operator operator: "@")] @n'
 #: The same without tuples, for a file without `:via` (its tuples are no facts).
-_MODULE_CALLS_QUERY = '[(call) (unary_operator operator: "@")] @n'
+_MODULE_CALLS_QUERY = OWN_CALLS_QUERY  # '[(call) (unary_operator operator: "@")] @n'
 _SKIP = -2  # a subtree that belongs to no module (`quote`, an `@attribute` value, ...)
 
 
