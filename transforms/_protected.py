@@ -145,7 +145,8 @@ def module_info(module: Node | None, scope: Node | None = None, memo: dict | Non
     info = ModuleInfo(base.name, dict(base.aliases), base.defs, base.macros, set(), base.heads)
     if body is None:
         return info
-    if scope is not None:
+    # (an `alias` call has the bytes "alias" in the scope: without them, no walk)
+    if scope is not None and b"alias" in (scope.text or b""):
         for n in walk(scope):
             if n.type == "call" and call_name(n) == "alias":
                 _read_alias(n, info)
