@@ -127,7 +127,7 @@ def module_info(module: Node | None, scope: Node | None = None, memo: dict | Non
     """Facts about `module` (None: a file without defmodule). Aliases count when declared at
     the module's top level or inside `scope` (the def around the code under analysis).
 
-    `memo`: a dict kept with the parsed file (`memo_of(source)`): the module's own part
+    `memo`: a dict kept with the parsed file (`module_memo(source)`): the module's own part
     (its name, top-level aliases, defs, macros), which depends on the module alone, is then
     computed once per module and shared by every scope and every caller on that parse;
     each result still gets its own `aliases` and `telemetry_handlers` (the scope's aliases
