@@ -276,10 +276,21 @@ def def_head(def_call: Node) -> tuple[str, Node | None, Node | None] | None:
     identifier, the guard expression or None)."""
     if call_name(def_call) not in DEF_KEYWORDS:
         return None
-    args = call_args(def_call)
-    if not args:
+    return def_clause_head(def_call)
+
+
+def def_clause_head(def_call: Node) -> tuple[str, Node | None, Node | None] | None:
+    """`def_head` of a call already known to be a `def`/`defp`/`defmacro`/`defmacrop`
+    (its keyword not checked again)."""
+    # `call_args(def_call)[0]`: the first named child of the arguments that is no comment
+    arguments = arguments_node(def_call)
+    if arguments is None:
         return None
-    head = args[0]
+    head = arguments.named_child(0)
+    if head is not None and head.type == "comment":
+        head = next((c for c in arguments.named_children if c.type != "comment"), None)
+    if head is None:
+        return None
     guard = None
     if head.type == "binary_operator" and _operator(head) == "when":
         guard = head.child_by_field_name("right")

@@ -12,11 +12,13 @@ from typing import Container, Iterator
 from tree_sitter import Node
 
 from otpfix.syntax import (
+    arguments_node,
     is_piped_into,
     DEF_KEYWORDS,
     call_args,
     call_name,
     def_body,
+    def_clause_head,
     def_head,
     def_params,
     do_block,
@@ -259,11 +261,15 @@ def local_call_site(n: Node, names: Container[str] | None = None) -> tuple[str, 
         target = n.child_by_field_name("target")
         if target is None or target.type != "identifier":
             return None
-        if names is not None and text_of(target) not in names:
+        name = text_of(target)
+        if names is not None and name not in names:
             return None
-        if next((c for c in n.named_children if c.type == "arguments"), None) is None:
+        args = arguments_node(n)
+        if args is None:
             return None
-        return text_of(target), len(call_args(n)) + (1 if is_piped_into(n) else 0)
+        # `len(call_args(n))`, from the arguments node just found
+        count = sum(1 for c in args.named_children if c.type != "comment")
+        return name, count + (1 if is_piped_into(n) else 0)
     if n.type == "unary_operator" and operator(n) == "&":
         inner = n.named_children[-1] if n.named_children else None
         if inner is not None and inner.type == "binary_operator" and operator(inner) == "/":
@@ -295,12 +301,18 @@ class ModuleGraph:
         self.skip = skip
         self.clauses = module_defs(module)
         self._by_name: dict[str, list[tuple[int, int, Node]]] = {}
+        #: {clause id: (its `def_head`, its `def_params`)}, read once here.
+        self.heads: dict[int, tuple[tuple | None, list[Node]]] = {}
         for clause in self.clauses:
-            info = def_head(clause)
-            rng = def_arity_range(clause)
-            if info is None or rng is None:
+            # A def/defp (`module_defs`): `def_clause_head` is its `def_head`, and
+            # `def_arity_range` is computed from the same head and parameters.
+            info = def_clause_head(clause)
+            params = call_args(info[1]) if info is not None and info[1] is not None and info[1].type == "call" else []
+            self.heads[clause.id] = (info, params)
+            if info is None:
                 continue
-            self._by_name.setdefault(info[0], []).append((rng[0], rng[1], clause))
+            defaults = sum(1 for p in params if p.type == "binary_operator" and operator(p) == "\\\\")
+            self._by_name.setdefault(info[0], []).append((len(params) - defaults, len(params), clause))
         self._calls: dict[int, list[tuple[Node, str, int, list[Node]]]] = {}
 
     def defines(self, name: str) -> bool:

@@ -24,6 +24,7 @@ from otpfix.syntax import (
     call_args,
     call_name,
     def_body,
+    def_clause_head,
     def_head,
     def_params,
     do_block,
@@ -105,6 +106,9 @@ class ModuleInfo:
     defs: dict[str, list[Node]]
     macros: set[str]
     telemetry_handlers: set[str]
+    #: For each name of `defs`, parallel to its list: the `def_head` of each clause
+    #: (computed once here; `_heads_can_fail` reads them).
+    heads: dict[str, list[tuple]] = field(default_factory=dict)
 
 
 def full_module_name(module: Node | None) -> str | None:
@@ -119,35 +123,30 @@ def full_module_name(module: Node | None) -> str | None:
     return ".".join(reversed(parts)) if parts else None
 
 
-def module_info(module: Node | None, scope: Node | None = None) -> ModuleInfo:
+def module_info(module: Node | None, scope: Node | None = None, memo: dict | None = None) -> ModuleInfo:
     """Facts about `module` (None: a file without defmodule). Aliases count when declared at
-    the module's top level or inside `scope` (the def around the code under analysis)."""
-    name = full_module_name(module)
-    info = ModuleInfo(name, {}, {}, set(), set())
+    the module's top level or inside `scope` (the def around the code under analysis).
+
+    `memo`: a dict kept with the parsed file (`module_memo(source)`): the module's own part
+    (its name, top-level aliases, defs, macros), which depends on the module alone, is then
+    computed once per module and shared by every scope and every caller on that parse;
+    each result still gets its own `aliases` and `telemetry_handlers` (the scope's aliases
+    are added to a copy, and the handlers are found with them)."""
     if module is None:
-        return info
-    body = do_block(module)
+        return ModuleInfo(None, {}, {}, set(), set())
+    if memo is None:
+        base, body = _module_base(module)
+    else:
+        key = ("module_info", module.id)
+        found = memo.get(key)
+        if found is None:
+            found = memo[key] = _module_base(module)
+        base, body = found
+    info = ModuleInfo(base.name, dict(base.aliases), base.defs, base.macros, set(), base.heads)
     if body is None:
         return info
-    for child in body.named_children:
-        if child.type != "call":
-            continue
-        kw = call_name(child)
-        if kw in ("def", "defp"):
-            head = def_head(child)
-            if head is not None:
-                info.defs.setdefault(head[0], []).append(child)
-        elif kw in ("defmacro", "defmacrop"):
-            head = def_head(child)
-            if head is not None:
-                info.macros.add(head[0])
-        elif kw == "alias":
-            _read_alias(child, info)
-        elif kw == "defmodule":
-            inner = module_name(child)
-            if inner and name and "." not in inner:
-                info.aliases.setdefault(inner, f"{name}.{inner}")
-    if scope is not None:
+    # (an `alias` call has the bytes "alias" in the scope: without them, no walk)
+    if scope is not None and b"alias" in (scope.text or b""):
         for n in walk(scope):
             if n.type == "call" and call_name(n) == "alias":
                 _read_alias(n, info)
@@ -158,6 +157,42 @@ def module_info(module: Node | None, scope: Node | None = None) -> ModuleInfo:
                 if local:
                     info.telemetry_handlers.add(local)
     return info
+
+
+def _module_base(module: Node) -> tuple[ModuleInfo, Node | None]:
+    """The part of `module_info` that depends on the module alone, and its do_block (None
+    when it has none: then nothing else is read)."""
+    name = full_module_name(module)
+    info = ModuleInfo(name, {}, {}, set(), set())
+    body = do_block(module)
+    if body is None:
+        return info, None
+    defs, heads = info.defs, info.heads
+    for child in body.named_children:
+        if child.type != "call":
+            continue
+        # `call_name(child)`, read only when it can be one of the keywords below: those
+        # are plain identifiers (a dotted target, `Kernel.def`, never equals one).
+        target = child.child_by_field_name("target")
+        if target is None or target.type != "identifier":
+            continue
+        kw = text_of(target)
+        if kw in ("def", "defp"):
+            head = def_clause_head(child)
+            if head is not None:
+                defs.setdefault(head[0], []).append(child)
+                heads.setdefault(head[0], []).append(head)
+        elif kw in ("defmacro", "defmacrop"):
+            head = def_clause_head(child)
+            if head is not None:
+                info.macros.add(head[0])
+        elif kw == "alias":
+            _read_alias(child, info)
+        elif kw == "defmodule":
+            inner = module_name(child)
+            if inner and name and "." not in inner:
+                info.aliases.setdefault(inner, f"{name}.{inner}")
+    return info, body
 
 
 _DIRECT_QUERY = """
@@ -389,10 +424,39 @@ class Summary:
     remote: dict[str, str] = field(default_factory=dict)
 
     def merge(self, other: "Summary") -> None:
-        for attr in SUMMARY_FIELDS:
-            mine = getattr(self, attr)
-            for k, v in getattr(other, attr).items():
+        # (each field spelled out: no getattr, and empty fields, the usual case, skipped)
+        if other.raises:
+            mine = self.raises
+            for k, v in other.raises.items():
                 mine.setdefault(k, v)
+        if other.unknown:
+            mine = self.unknown
+            for k, v in other.unknown.items():
+                mine.setdefault(k, v)
+        if other.foreign:
+            mine = self.foreign
+            for k, v in other.foreign.items():
+                mine.setdefault(k, v)
+        if other.exits:
+            mine = self.exits
+            for k, v in other.exits.items():
+                mine.setdefault(k, v)
+        if other.throws:
+            mine = self.throws
+            for k, v in other.throws.items():
+                mine.setdefault(k, v)
+        if other.locals:
+            mine = self.locals
+            for k, v in other.locals.items():
+                mine.setdefault(k, v)
+        if other.remote:
+            mine = self.remote
+            for k, v in other.remote.items():
+                mine.setdefault(k, v)
+
+
+# What `Analyzer._remote` does after its first tests (see `Analyzer._plan`).
+_NOTHING, _ADD, _UNKNOWN, _PROJECT = range(4)
 
 
 class Analyzer:
@@ -411,6 +475,8 @@ class Analyzer:
         self.user_exits = frozenset(exits)
         self.exits = self.user_exits | table.EXITS
         self._def_cache: dict[str, Summary] = {}
+        self._parts: dict[str, tuple[bool, list[Node]]] = {}
+        self._plans: dict[tuple, tuple] = {}
 
     # Public: the summary of `nodes`, following local functions transitively.
     def summarize(self, nodes: Iterable[Node], local_names: Iterable[str] = ()) -> Summary:
@@ -436,18 +502,31 @@ class Analyzer:
         own clauses do, plus the names of the module's functions it calls (followed at
         check time, only for the functions a protected body reaches)."""
         out = {}
-        for name, defs in self.info.defs.items():
-            if not any(def_body(d) is not None for d in defs):
+        for name in self.info.defs:
+            can_fail, bodies = self._def_parts(name)
+            if not bodies:
                 continue  # only bodiless heads: nothing to go on
-            direct = Summary()
-            if _clauses_can_fail(defs):
+            if can_fail:
+                direct = Summary()
                 direct.raises.setdefault("FunctionClauseError", name)
-            for d in defs:
-                body = def_body(d)
-                if body is not None:
-                    direct.merge(self._direct(body))
+                direct.merge(self._direct(bodies[0]))
+            else:
+                # (merging into an empty Summary would copy it, keys in the same order)
+                direct = self._direct(bodies[0])
+            for body in bodies[1:]:
+                direct.merge(self._direct(body))
             out[name] = summary_to_facts(direct)
         return out
+
+    def _def_parts(self, name: str) -> tuple[bool, list[Node]]:
+        """(`_heads_can_fail` of the module's clauses of `name`, their bodies in order,
+        the bodiless ones left out), computed once per Analyzer (`module_facts` and
+        `_def_summary` both read them)."""
+        parts = self._parts.get(name)
+        if parts is None:
+            bodies = [b for b in map(def_body, self.info.defs.get(name, ())) if b is not None]
+            parts = self._parts[name] = (_heads_can_fail(self.info.heads.get(name, [])), bodies)
+        return parts
 
     def _project_call(self, module: str, fun: str, label: str, s: Summary) -> bool:
         """Merge what the project's own `module.fun` does (facts from other files), following
@@ -492,12 +571,11 @@ class Analyzer:
             # function counts as unresolved: never assume a partial summary is complete.
             self._def_cache[name] = Summary(unknown={f"{name} (recursive)": ""})
             s = Summary()
-            if _clauses_can_fail(self.info.defs.get(name, [])):
+            can_fail, bodies = self._def_parts(name)
+            if can_fail:
                 s.raises.setdefault("FunctionClauseError", name)
-            for d in self.info.defs.get(name, []):
-                body = def_body(d)
-                if body is not None:
-                    s.merge(self._direct(body))
+            for body in bodies:
+                s.merge(self._direct(body))
             self._def_cache[name] = s
         return self._def_cache[name]
 
@@ -543,26 +621,33 @@ class Analyzer:
     def _direct(self, root: Node) -> Summary:
         s = Summary()
         captures = QueryCursor(compile_query(_DIRECT_QUERY)).captures(root)
-        items = sorted(
-            ((n, kind) for kind, nodes in captures.items() for n in nodes),
-            key=lambda item: (item[0].start_byte, -item[0].end_byte),
-        )
+        # In document order, parents first: sorted by (start, -end), ties kept in the order
+        # of the capture lists (the running index `i`, unique, so that the sort never
+        # compares further: what a stable sort keyed by (start, -end) gives).
+        items = []
+        i = 0
+        for kind, nodes in captures.items():
+            for n in nodes:
+                items.append((n.start_byte, -n.end_byte, i, kind, n))
+                i += 1
+        items.sort()
         skipped: list[tuple[int, int]] = []  # ranges handled elsewhere or not run
-        for n, kind in items:
-            start, end = n.start_byte, n.end_byte
+        for start, end, _, kind, n in items:
+            end = -end
             if skipped:
                 skipped = [r for r in skipped if r[1] > start]
                 if any(a <= start and end <= b for a, b in skipped):
                     continue
             if kind == "call":
                 target = n.child_by_field_name("target")
-                if target is not None and target.type == "identifier":
+                target_type = target.type if target is not None else None
+                if target_type == "identifier":
                     name = text_of(target)
                     if name not in ("quote", "try", "raise", "reraise"):
                         # (not quote, not try, not a re-raise: what `_call` would do)
                         self._identifier_call(n, s, name)
                         continue
-                elif target is not None and target.type == "dot":
+                elif target_type == "dot":
                     left = target.child_by_field_name("left")
                     if left is None:
                         continue  # (what `_call` would do: nothing)
@@ -594,7 +679,7 @@ class Analyzer:
                 if not _reraises_inner(n, root, name):
                     self._call(n, s, target)
             elif kind == "match" or kind == "div":
-                self._operator(n, root, s)
+                self._operator(n, root, s, kind)
             elif kind == "fn":
                 clauses = stab_clauses(n)
                 if clauses and all(_fn_clause_can_fail(c) for c in clauses):
@@ -615,8 +700,14 @@ class Analyzer:
                     s.raises.setdefault("ArgumentError", "<<...>>")
         return s
 
-    def _operator(self, n: Node, root: Node, s: Summary) -> None:
-        op = operator(n)
+    def _operator(self, n: Node, root: Node, s: Summary, kind: str | None = None) -> None:
+        # The query captured `n` as "match" for the operator token `=`, as "div" for `/`:
+        # in a node without syntax errors that token is not MISSING, so its text is what
+        # `operator` would read.
+        if kind is not None and not n.has_error:
+            op = "=" if kind == "match" else "/"
+        else:
+            op = operator(n)
         if op == "=":
             left = n.child_by_field_name("left")
             if left is not None and left.type != "identifier" and not _in_pattern(n, root):
@@ -749,21 +840,50 @@ class Analyzer:
         s: Summary,
         kernel: bool = False,
     ) -> None:
-        keyed = f"{full}/{arity}"
-        if keyed in self.exits or full in self.exits:
+        """What a call of `full` (`module.fun`, `full` being f"{module}.{fun}") with
+        `arity` does, recorded in `s` under `label`. Every test below but two depends only
+        on (module, fun, arity, kernel) and this Analyzer's options, so their outcome (a
+        `_plan`) is computed once per Analyzer; the two others still run at each call:
+        whether the call passes a caller's function (it reads the call node) and the
+        project's facts (`_project_call`, which also records the lookup)."""
+        key = (module, fun, arity, kernel)
+        plan = self._plans.get(key)
+        if plan is None:
+            plan = self._plans[key] = self._plan(full, module, fun, arity, kernel)
+        exits, action, value, higher, after, after_value = plan
+        if exits:
             s.exits.setdefault(label, None)
+        if action is not None:
+            getattr(s, action).setdefault(label, value)
+            return
+        if higher and _passes_function_arg(n):
+            s.foreign.setdefault(label, None)
+            return
+        if after == _ADD:
+            for e in after_value:
+                s.raises.setdefault(e, label)
+        elif after == _UNKNOWN:
+            s.unknown.setdefault(label, after_value)
+        elif after == _PROJECT:
+            if not self._project_call(module, fun, label, s):
+                s.unknown.setdefault(label, "")
+                s.remote.setdefault(label, full)
+
+    def _plan(self, full: str, module: str, fun: str, arity: int, kernel: bool) -> tuple:
+        """The part of `_remote` that depends on the callee alone, in its order: (the call
+        may exit, the Summary field set at once and its value (None: go on), whether it is
+        a higher-order call (a function argument makes it foreign), then what to do:
+        `_ADD` the exceptions, `_UNKNOWN` with a reason, `_PROJECT` (ask the project's
+        facts, else unknown and remote) or `_NOTHING`, with its value)."""
+        keyed = f"{full}/{arity}"
+        exits = keyed in self.exits or full in self.exits
         if full in (":erlang.raise", ":erlang.error", "Kernel.raise", "Kernel.reraise"):
-            s.unknown.setdefault(label, "raises a value chosen at runtime")
-            return
+            return exits, "unknown", "raises a value chosen at runtime", False, _NOTHING, None
         if full in (":erlang.throw", "Kernel.throw"):
-            s.throws.setdefault(label, None)
-            return
+            return exits, "throws", None, False, _NOTHING, None
         if full in table.FOREIGN_CODE:
-            s.foreign.setdefault(label, None)
-            return
-        if _passes_caller_function(n, full, module, fun):
-            s.foreign.setdefault(label, None)
-            return
+            return exits, "foreign", None, False, _NOTHING, None
+        higher = _is_higher_order(full, module, fun)
         if kernel:
             short = fun
             user = self.raisers.get(f"{short}/{arity}", self.raisers.get(short))
@@ -774,44 +894,29 @@ class Analyzer:
         if user is None and (keyed in self.user_exits or full in self.user_exits):
             user = ()  # declared by the user as a call that exits: known, raises nothing listed
         if user is not None:
-            self._add(user, label, s)
-            return
+            return exits, None, None, higher, _ADD, tuple(user)
         if full in table.ADAPTER_SPECIFIC:
-            s.unknown.setdefault(label, table.ADAPTER_SPECIFIC[full])
-            return
+            return exits, None, None, higher, _UNKNOWN, table.ADAPTER_SPECIFIC[full]
         known = table.BUILTIN.get(keyed, table.BUILTIN.get(full))
         if known is not None:
-            self._add(known, label, s)
-            return
+            return exits, None, None, higher, _ADD, tuple(known)
         if module in table.MODULE_WIDE:
             if full not in table.MODULE_WIDE_EXCEPT:
-                self._add(table.MODULE_WIDE[module], label, s)
-            return
+                return exits, None, None, higher, _ADD, tuple(table.MODULE_WIDE[module])
+            return exits, None, None, higher, _NOTHING, None
         if table.is_repo_module(module):
             if fun in table.REPO_ADAPTER_SPECIFIC:
-                s.unknown.setdefault(label, "raises the database adapter's exception")
-            elif fun in table.REPO:
-                self._add(table.REPO[fun], label, s)
-            elif not self._project_call(module, fun, label, s):
-                s.unknown.setdefault(label, "")
-                s.remote.setdefault(label, full)
-            return
+                return exits, None, None, higher, _UNKNOWN, "raises the database adapter's exception"
+            if fun in table.REPO:
+                return exits, None, None, higher, _ADD, tuple(table.REPO[fun])
+            return exits, None, None, higher, _PROJECT, None
         if kernel:
             if fun in table.KERNEL_NAMES:
-                return
-            s.unknown.setdefault(label, "")
-            return
+                return exits, None, None, higher, _NOTHING, None
+            return exits, None, None, higher, _UNKNOWN, ""
         if full in table.ERLANG_SAFE or module in table.COMPLETE_MODULES:
-            return
-        if self._project_call(module, fun, label, s):
-            return
-        s.unknown.setdefault(label, "")
-        s.remote.setdefault(label, full)
-
-    @staticmethod
-    def _add(excs: Iterable[str], label: str, s: Summary) -> None:
-        for e in excs:
-            s.raises.setdefault(e, label)
+            return exits, None, None, higher, _NOTHING, None
+        return exits, None, None, higher, _PROJECT, None
 
 
 def _reraises_inner(call: Node, root: Node, name: str | None) -> bool:
@@ -848,11 +953,11 @@ def _pattern_can_fail(pats: list[Node] | None) -> bool:
     return any(p.type != "identifier" for p in pats)
 
 
-def _clauses_can_fail(defs: list[Node]) -> bool:
-    """Some arity of the function has no clause that matches every argument."""
+def _heads_can_fail(heads: list) -> bool:
+    """Some arity of the function has no clause that matches every argument (`heads`: the
+    `def_head` of each of its clauses, as `ModuleInfo.heads` keeps them)."""
     by_arity: dict[int, list[bool]] = {}
-    for d in defs:
-        head = def_head(d)
+    for head in heads:
         params = call_args(head[1]) if head is not None and head[1] is not None and head[1].type == "call" else []
         by_arity.setdefault(len(params), []).append(_head_can_fail(head, params))
     return any(all(group) for group in by_arity.values())
@@ -899,7 +1004,8 @@ def _arity(call: Node) -> int:
     parent = call.parent
     piped = 0
     if parent is not None and parent.type == "binary_operator":
-        op = operator(parent)
+        op_node = parent.child_by_field_name("operator")  # `operator(parent)`, inlined
+        op = text_of(op_node) if op_node is not None else None
         if op == "/":
             if (
                 parent.child_by_field_name("left") == call
@@ -916,7 +1022,10 @@ def _arity(call: Node) -> int:
     args = arguments_node(call)
     if args is None:
         return piped
-    return piped + sum(1 for c in args.named_children if c.type != "comment")
+    count = args.named_child_count
+    if count and b"#" in args.text:  # a comment (it starts with `#`) is no argument
+        count = sum(1 for c in args.named_children if c.type != "comment")
+    return piped + count
 
 
 def _piped(call: Node) -> bool:
@@ -963,13 +1072,14 @@ def _in_pattern(node: Node, root: Node) -> bool:
     return False
 
 
-def _passes_caller_function(call: Node, full: str, module: str, fun: str) -> bool:
-    """A higher-order call given a bare variable where it expects a function."""
-    higher = (module in HIGHER_ORDER_MODULES and fun in HIGHER_ORDER_NAMES) or full in HIGHER_ORDER_CALLS or (
+def _is_higher_order(full: str, module: str, fun: str) -> bool:
+    return (module in HIGHER_ORDER_MODULES and fun in HIGHER_ORDER_NAMES) or full in HIGHER_ORDER_CALLS or (
         module == "Kernel" and f"{fun}" in HIGHER_ORDER_CALLS
     )
-    if not higher:
-        return False
+
+
+def _passes_function_arg(call: Node) -> bool:
+    """A bare variable (not `_`-prefixed) in a function position of a higher-order call."""
     args = call_args(call)
     first_fun_position = 0 if _piped(call) else 1
     for arg in args[first_fun_position:]:
@@ -1059,8 +1169,14 @@ def shared_module_facts(
     key = (tuple(sorted((k, tuple(v)) for k, v in raisers.items())), tuple(exits))
     memo = source.__dict__.setdefault("_otpfix_protected_facts", {})
     if key not in memo:
-        memo[key] = collect_module_facts(source.root, raisers, exits, source.data)
+        memo[key] = collect_module_facts(source.root, raisers, exits, source.data, module_memo(source))
     return memo[key]
+
+
+def module_memo(source: Any) -> dict:
+    """Per-parsed-file memo of `module_info` (see there), shared by `collect` and both
+    rules' `wanted` and `check` on the same Source."""
+    return source.__dict__.setdefault("_otpfix_module_info", {})
 
 
 def defmodule_calls(root: Node, data: bytes | None = None) -> list[Node]:
@@ -1084,16 +1200,21 @@ def defmodule_calls(root: Node, data: bytes | None = None) -> list[Node]:
 
 
 def collect_module_facts(
-    root: Node, raisers: Mapping[str, Iterable[str]], exits: Iterable[str] = (), data: bytes | None = None
+    root: Node,
+    raisers: Mapping[str, Iterable[str]],
+    exits: Iterable[str] = (),
+    data: bytes | None = None,
+    memo: dict | None = None,
 ) -> dict[str, dict[str, dict[str, Any]]]:
     """{full module name: {function: facts}} for every module defined in a file (`data`:
-    the file's bytes, when `root` is its root, to find the modules faster)."""
+    the file's bytes, when `root` is its root, to find the modules faster; `memo`: see
+    `module_info`)."""
     out: dict[str, dict[str, dict[str, Any]]] = {}
     modules = defmodule_calls(root, data)
     for node in modules:
         if in_quote(node):
             continue
-        info = module_info(node)
+        info = module_info(node, memo=memo)
         if info.name is None:
             continue
         facts = Analyzer(info, raisers, exits).module_facts()

@@ -16,8 +16,6 @@ from otpfix.syntax import (
     call_args,
     call_name,
     def_body,
-    def_head,
-    def_params,
     enclosing_def,
     keyword_value,
     operator,
@@ -200,11 +198,12 @@ class BlockingCallback(Transform):
         graph = _Graph(module, ctx.data)
         attrs = module_attributes(module)
         own = _own_names(module, ctx.data)
-        entries = [c for c in graph.clauses if _is_callback(c)]
+        heads = graph.heads  # (`def_head`, `def_params`) of each clause, read once
+        entries = [c for c in graph.clauses if _is_callback(c, heads[c.id])]
         best: dict[int, tuple[int, int, Node, str, list[str]]] = {}
         site_cache: dict[int, list[tuple[Node, str]]] = {}
         for order, entry in enumerate(entries):
-            label = _entry_label(entry)
+            label = _entry_label(entry, heads[entry.id])
             # BFS over clauses: shortest path from this callback to each reachable clause.
             paths: dict[int, list[str]] = {entry.id: [label]}
             queue = deque([entry])
@@ -215,7 +214,7 @@ class BlockingCallback(Transform):
                     site_cache[clause.id] = list(self._sites(clause, ctx.data, attrs, own))
                 sites = list(site_cache[clause.id])
                 if clause is entry or clause.id == entry.id:
-                    sites += list(self._entry_sites(entry, ctx.data))
+                    sites += list(self._entry_sites(entry, ctx.data, heads[entry.id]))
                 for node, what in sites:
                     key = node.start_byte
                     rank = (len(path), order)
@@ -275,12 +274,12 @@ class BlockingCallback(Transform):
             ):
                 yield n, f"infinity:{name}"
 
-    def _entry_sites(self, entry: Node, data: bytes) -> Iterator[tuple[Node, str]]:
-        """`fun.()` / `apply(fun, args)` on a function received in a handle_call request."""
+    def _entry_sites(self, entry: Node, data: bytes, head: tuple) -> Iterator[tuple[Node, str]]:
+        """`fun.()` / `apply(fun, args)` on a function received in a handle_call request
+        (`head`: the entry's `def_head` and `def_params`)."""
         if not self.options["caller_fun"]:
             return
-        info = def_head(entry)
-        params = def_params(entry)
+        info, params = head
         if info is None or info[0] != "handle_call" or len(params) != 3:
             return
         received = {
@@ -416,16 +415,16 @@ def _genserver_modules(root: Node, data: bytes) -> list[Node]:
     ]
 
 
-def _is_callback(clause: Node) -> bool:
+def _is_callback(clause: Node, head: tuple) -> bool:
+    """`head`: the clause's `def_head` and `def_params` (`ModuleGraph.heads`)."""
     if call_name(clause) != "def":
         return False
-    info = def_head(clause)
-    return info is not None and CALLBACKS.get(info[0]) == len(def_params(clause))
+    info, params = head
+    return info is not None and CALLBACKS.get(info[0]) == len(params)
 
 
-def _entry_label(clause: Node) -> str:
-    info = def_head(clause)
-    params = def_params(clause)
+def _entry_label(clause: Node, head: tuple) -> str:
+    info, params = head
     name = info[0] if info else "?"
     first = _normalize(text_of(params[0])) if params else ""
     if len(first) > 40:

@@ -30,6 +30,7 @@ from ._protected import (
     is_catch_all_var,
     label_list,
     module_info,
+    module_memo,
     options_raisers,
     protected_of,
     stab_clauses,
@@ -195,7 +196,7 @@ class NarrowRescue(RaiserFacts, Transform):
             scope = prot.owner if call_name(prot.owner) in TRY_KEYWORDS else enclosing_def(prot.owner)
             key = (module.id if module is not None else None, scope.id if scope is not None else None)
             if key not in infos:
-                infos[key] = module_info(module, scope)
+                infos[key] = module_info(module, scope, module_memo(ctx.source))
             info = infos[key]
             if escalates(clause_body(clauses[index]), info):
                 continue

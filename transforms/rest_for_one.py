@@ -33,7 +33,8 @@ from ._supervision import (
     local_binding,
     module_call,
     module_of,
-    own_nodes,
+    OWN_CALLS_QUERY,
+    own_calls,
     supervisor_calls,
     unwrap_block,
 )
@@ -356,7 +357,7 @@ def _one_for_one_modules(data: bytes, root: Node) -> list[Node]:
 def _erlang_inits(defmodule: Node) -> Iterator[tuple[Node, Node]]:
     """(strategy atom, children expression) of each `def init(_)` of the module returning
     `{:ok, {flags, children}}` with a `:one_for_one` strategy in the flags."""
-    for node in own_nodes(defmodule):
+    for node in own_calls(defmodule):
         if node.type != "call" or call_name(node) != "def":
             continue
         head = def_head(node)
@@ -563,7 +564,7 @@ def _erlang_strategy(flags: Node) -> Node | None:
 
 
 def _is_supervisor_module(defmodule: Node) -> bool:
-    for node in own_nodes(defmodule):
+    for node in own_calls(defmodule):
         if node.type != "call":
             continue
         name = call_name(node)
@@ -584,7 +585,7 @@ def _is_supervisor_module(defmodule: Node) -> bool:
 #: tuples (`:via`) and `@attribute`s, in document order.
 _MODULE_NODES_QUERY = '[(call) (tuple) (unary_operator operator: "@")] @n'
 #: The same without tuples, for a file without `:via` (its tuples are no facts).
-_MODULE_CALLS_QUERY = '[(call) (unary_operator operator: "@")] @n'
+_MODULE_CALLS_QUERY = OWN_CALLS_QUERY  # '[(call) (unary_operator operator: "@")] @n'
 _SKIP = -2  # a subtree that belongs to no module (`quote`, an `@attribute` value, ...)
 
 
