@@ -13,10 +13,10 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import queue
 import sys
 import time
 from dataclasses import dataclass, field, replace
+from itertools import repeat
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 from . import cache as cache_mod
@@ -46,8 +46,6 @@ PROGRESS_MIN_FILES = 300
 WRITE_BATCH = 500
 #: Cache lookups are made in batches of this many files (files held in memory meanwhile).
 LOOKUP_BATCH = 500
-#: Cache entries held during the collect rounds (`_Signatures.hold`): at most this much text.
-HELD_MAX_CHARS = 32_000_000
 
 #: A file to process: a discovered Target (read from disk) or an in-memory (path, bytes).
 Item = Target | tuple[str, bytes]
@@ -170,10 +168,6 @@ class _Signatures:
         self.known: dict[str, str] = {}  # fs path -> digest
         self.new: list[tuple[str, str, int, str]] = []  # stat rows to record
         self._rows: dict[str, tuple[str, int, str]] = {}
-        #: Cache entries kept to be written later (`hold`), or None: written at once.
-        self.held: list[tuple[str, str]] | None = None
-        self._held_chars = 0
-        self._release = False
 
     def record(self, row: tuple[str, str, int, str] | None) -> None:
         if row is not None:
@@ -217,45 +211,10 @@ class _Signatures:
             return self.known.get(item.fs_path, "")
         return cache_mod.content_digest(item[1])
 
-    def put(self, entries: Sequence[tuple[str, str]], run_size: int) -> None:
-        """Write cache entries (or keep them, while held: up to HELD_MAX_CHARS of text,
-        then written at once, so that memory stays bounded)."""
-        if not entries or self.store is None:
-            return
-        if self.held is None:
-            self.store.put_many(entries, run_size=run_size)
-            return
-        self.held.extend(entries)
-        self._held_chars += sum(len(text) for _key, text in entries)
-        if self._held_chars > HELD_MAX_CHARS:
-            self.store.put_many(self.held, run_size=run_size)
-            self.held, self._held_chars = [], 0
-
     def flush(self) -> None:
-        if self.held is not None:
-            return  # the stat rows wait too
         if self.store is not None and self.new and not self.options.fix:
             self.store.put_stats(self.new)
         self.new = []
-
-    # Between two collect rounds every worker waits for this process: a write there (a
-    # transaction, sometimes a checkpoint of the log) would leave them idle. So the rounds'
-    # entries are held, and written once the last pass keeps the workers busy.
-    def hold(self) -> None:
-        if self.held is None:
-            self.held = []
-
-    def release_soon(self) -> None:
-        """Write the held entries when `release_due` is next called."""
-        self._release = True
-
-    def release_due(self, run_size: int) -> None:
-        if not self._release:
-            return
-        held, self.held, self._release, self._held_chars = self.held, None, False, 0
-        if held:
-            self.put(held, run_size)
-        self.flush()
 
 
 #: What a worker method returns: (value, cache key, cache entry as JSON text, stat row).
@@ -712,12 +671,6 @@ def _call(method: str, item: Item) -> Any:
     return getattr(_WORKER, method)(item)
 
 
-def _call_chunk(method: str, chunk: Sequence[Any]) -> list[Any]:
-    assert _WORKER is not None
-    call = getattr(_WORKER, method)
-    return [call(item) for item in chunk]
-
-
 def _mp_context():
     import multiprocessing
 
@@ -757,17 +710,6 @@ def _map(
     pool.close()
 
 
-class _Filler:
-    """Work for the idle workers of a pool's map (`_Pool.map`): `take()` gives the next
-    (tag, item) for `method`, or None when there is no more; `broken(item)` is the outcome
-    of an item whose worker died."""
-
-    def __init__(self, method: str, take: Callable[[], tuple[Any, Any] | None], broken: Callable[[Any], Any]) -> None:
-        self.method = method
-        self.take = take
-        self.broken = broken
-
-
 class _Pool:
     """A process pool of `_Worker(*worker_args)`, started on the first `map` and kept until
     `close`: the passes that need no project facts (the first one and every collect
@@ -786,14 +728,6 @@ class _Pool:
         self.worker_args = worker_args
         self._executor: Any = None
         self._held: contextlib.ExitStack | None = None
-        #: Called before workers are forked (a pool may start again after a crash).
-        self.before_fork: Callable[[], None] | None = None
-        #: Filler files running: {future: (tag, item, filler)}; and their outcomes.
-        self._fillers: dict[Any, tuple[Any, Any, _Filler]] = {}
-        self._filler_done: list[tuple[Any, Any]] = []
-        self._broke = False
-        #: One element per chunk or filler file done: what `map` waits on.
-        self._wake: Any = queue.SimpleQueue()
 
     @property
     def running(self) -> bool:
@@ -804,8 +738,6 @@ class _Pool:
         import gc
         from concurrent.futures import ProcessPoolExecutor
 
-        if self.before_fork is not None:
-            self.before_fork()
         held = contextlib.ExitStack()
         held.enter_context(_interrupts_held())
         held.enter_context(_terminate_as_interrupt())
@@ -819,126 +751,29 @@ class _Pool:
         )
 
     def map(
-        self,
-        method: str,
-        items: Sequence[Item],
-        on_broken: Callable[[Item], Any],
-        advance: Callable[[], None],
-        filler: "_Filler | None" = None,
+        self, method: str, items: Sequence[Item], on_broken: Callable[[Item], Any], advance: Callable[[], None]
     ) -> Iterator[Any]:
-        """`_Worker.<method>(item)` for every item, in order (in chunks). `filler`: work
-        for the workers that these items leave idle (a round's tail), one file at a time,
-        taken only while fewer tasks than workers are running: its outcomes are kept
-        for `take_filler`, and may still be running when this returns (the next map's
-        items queue behind at most one filler file per worker)."""
-        from collections import deque
         from concurrent.futures.process import BrokenProcessPool
 
-        if self._broke:
-            self.close()  # a filler file's worker died since the last map
         if self._executor is None:
             self._start()
-        executor = self._executor
-        # The first pass: thousands of files, most of them read and left alone (chunks
-        # save round trips). The other passes send few files, each parsed, largest first:
-        # one at a time, so that no worker gets a chunk of the largest.
-        size = max(1, min(64, len(items) // (self.jobs * 16))) if method == "first" else 1
+        chunksize = max(1, min(64, len(items) // (self.jobs * 16)))
         done = 0
-        finished: deque = deque()  # one element per finished chunk (appends are atomic)
-        filler_seen = filler is not None or bool(self._fillers)
-
-        def on_done(_future: Any) -> None:  # (in the pool's thread)
-            finished.append(None)
-            self._wake.put(None)
-
         try:
             _deliver_pending_interrupts()
-            chunks = []
-            for start in range(0, len(items), size):
-                future = executor.submit(_call_chunk, method, items[start : start + size])
-                future.add_done_callback(on_done)
-                chunks.append(future)
-            for future in chunks:
-                while not future.done():
-                    if filler is not None:
-                        running = len(chunks) - len(finished)
-                        if running + len(self._fillers) < self.jobs:
-                            filler = self._fill(executor, filler, self.jobs - running)
-                    self._wake.get()  # any chunk or filler file done (a worker may be idle)
-                    self._reap_fillers()
-                    _deliver_pending_interrupts()
-                for value in future.result():
-                    done += 1
-                    advance()
-                    _deliver_pending_interrupts()
-                    yield value
-            if filler is not None:
-                # Work for the workers while this process prepares the next map.
-                self._fill(executor, filler, self.jobs)
+            for value in self._executor.map(_call, repeat(method), items, chunksize=chunksize):
+                done += 1
+                advance()
+                _deliver_pending_interrupts()
+                yield value
         except BrokenProcessPool:
-            # A filler file may be what killed the worker, not one of these items (they
-            # queue behind filler files): these are then tried once more, in a new pool.
-            retry = filler_seen and (bool(self._fillers) or self._broke)
-            self._reap_fillers()
             self.close()  # the next map starts a new pool
-            if retry:
-                yield from self.map(method, items[done:], on_broken, advance)
-                return
         except BaseException:
             self.close(abandon=True)
             raise
         for item in items[done:]:  # a worker died (a crash in the parser): report, go on
             advance()
             yield on_broken(item)
-
-    def _fill(self, executor: Any, filler: "_Filler", slots: int) -> "_Filler | None":
-        """Start filler files until `slots` of them run; the filler, or None once it has
-        no more work."""
-        while len(self._fillers) < slots:
-            got = filler.take()
-            if got is None:
-                return None
-            try:
-                future = executor.submit(_call_chunk, filler.method, [got[1]])
-            except BaseException:  # (a broken pool): the file taken goes back to its owner
-                self._filler_done.append((got[0], filler.broken(got[1])))
-                raise
-            future.add_done_callback(lambda _f: self._wake.put(None))
-            self._fillers[future] = (*got, filler)
-        return filler
-
-    def _reap_fillers(self) -> None:
-        """Move the outcomes of finished filler files to `_filler_done` (a file whose
-        worker died, or that was cancelled, gets its filler's `broken` outcome)."""
-        from concurrent.futures import CancelledError
-        from concurrent.futures.process import BrokenProcessPool
-
-        for future in [f for f in self._fillers if f.done()]:
-            tag, item, filler = self._fillers.pop(future)
-            try:
-                outcome = future.result()[0]
-            except (BrokenProcessPool, CancelledError) as exc:
-                self._broke = self._broke or isinstance(exc, BrokenProcessPool)
-                outcome = filler.broken(item)
-            self._filler_done.append((tag, outcome))
-
-    def take_filler(self, wait_all: bool = False) -> list[tuple[Any, Any]]:
-        """[(tag, outcome)] of the filler files finished since the last call (`wait_all`:
-        after waiting for those still running). A pool broken meanwhile is closed (the
-        next map starts a new one)."""
-        from concurrent.futures import wait
-
-        if wait_all and self._fillers:
-            try:
-                wait(list(self._fillers))
-            except BaseException:
-                self.close(abandon=True)
-                raise
-        self._reap_fillers()
-        if self._broke:
-            self.close()
-        out, self._filler_done = self._filler_done, []
-        return out
 
     def close(self, abandon: bool = False) -> None:
         """Stop the workers (and let held-back interrupts fire). `abandon`: after an
@@ -956,9 +791,7 @@ class _Pool:
                 _abandon(executor)
             else:
                 executor.shutdown(wait=True)
-            self._reap_fillers()  # (their outcomes stay for `take_filler`)
         finally:
-            self._broke = False
             gc.unfreeze()
             if held is not None:
                 held.close()  # interrupts held back meanwhile fire now
@@ -1068,13 +901,12 @@ def _phase(
     signatures: _Signatures,
     checking: Mapping[str, Sequence[str]] | None = None,
     pool: "_Pool | None" = None,
-    filler: "_Filler | None" = None,
 ) -> list[Any]:
     """One pass over the files. Cache hits are answered here, in this process (starting
     workers and sending results back would cost more than the lookups); the misses go to
     workers, serially or in a pool (`pool`, shared with other passes, when given: its
     workers must be built from `worker_args`), and their new cache entries are written
-    here. `filler`: work for the pool's idle workers meanwhile (see `_Pool.map`)."""
+    here."""
     values: list[Any] = [None] * len(items)
     todo = list(range(len(items)))
     base_key = worker_args[3]
@@ -1116,12 +948,10 @@ def _phase(
     try:
         if pool is not None and (jobs > 1 or (pool.running and len(work) > 1)):
             assert pool.worker_args == worker_args
-            outcomes = pool.map(method, work, on_broken, advance, filler)
+            outcomes = pool.map(method, work, on_broken, advance)
         else:
             outcomes = _map(method, work, jobs, worker_args, on_broken, advance)
         for n, (value, key, entry, row) in enumerate(outcomes):  # to the end: the pool shuts down
-            if n == 0:
-                signatures.release_due(len(items))  # (the workers are busy now)
             values[todo[n]] = value
             signatures.record(row)
             if key is not None and store is not None:
@@ -1130,11 +960,10 @@ def _phase(
                 else:
                     writes.append((key, entry))
                 if len(writes) >= WRITE_BATCH:  # memory stays bounded: write as we go
-                    signatures.put(writes, len(items))
+                    store.put_many(writes, run_size=len(items))
                     writes = []
         if store is not None:
-            signatures.release_due(len(items))
-            signatures.put(writes, len(items))
+            store.put_many(writes, run_size=len(items))
             signatures.flush()
     finally:
         if store is not None and forks:
@@ -1183,10 +1012,6 @@ def _passes(
         # The first pass and the collect rounds share one pool (closed before the last
         # pass, whose workers are forked with the project facts).
         shared = _Pool(max(1, min(options.jobs if options.jobs > 0 else available_cores(), len(items))), args)
-        if signatures.store is not None:
-            # (a pool may start again after a crash, in a pass that kept the connection
-            # open: no connection may stay open across a fork)
-            shared.before_fork = lambda: signatures.store.close(retry=True)  # type: ignore[union-attr]
         try:
             broken = lambda item: (_First(_broken_result(item)[0], {}), None, None, None)  # noqa: E731
             firsts: list[_First] = _phase("first", items, options, args, broken, bar.advance, signatures, pool=shared)
@@ -1196,11 +1021,9 @@ def _passes(
             crashed: set[int] = set()
             if waiting:
                 wants = [(_path_of(items[i]), results[i]) for i in waiting]
-                signatures.hold()
                 files, digests = _collect_wanted(
                     items, rules, wants, firsts, options, base, slim, bar, signatures, shared, later, results, crashed
                 )
-                signatures.release_soon()
             del firsts
             if later and not waiting:  # no collect round: finished now
                 entries = [_ToCollect(items[i], "", finish=True) for i in later]
@@ -1230,7 +1053,6 @@ def _passes(
             return _broken_result(task)
 
         values = _phase("process", [t for _, t in tasks], options, args, broken, bar.advance, signatures, checking)
-        signatures.release_due(len(items))  # (if that pass had nothing to compute)
         for (i, _task), value in zip(tasks, values):
             results[i] = value.first if isinstance(value, _Finished) else value
         for i in sorted(crashed):
@@ -1283,8 +1105,8 @@ def _collect_wanted(
     run skips the rounds (and decodes no facts).
 
     The files of `later` (first-pass `_Later`) are finished by the round that collects
-    them, in one parse with their facts, or by workers a round leaves idle (`_Filler`);
-    they leave `later` and their results go into `results`. `crashed` gets the files whose facts
+    them, in one parse with their facts, or as filler of a short round; they leave
+    `later` and their results go into `results`. `crashed` gets the files whose facts
     were lost with a worker that died."""
     collected: dict[tuple[int, str], tuple[Any, Any]] = {}
     groups: list[tuple[int, str]] = []  # (file index, "rule,rule") as collected, in order
@@ -1317,48 +1139,6 @@ def _collect_wanted(
             sizes_known[i] = _item_size(items[i])
         return sizes_known[i]
 
-    # A round's tail leaves workers idle (the last files of a chain are few): they finish
-    # files left for later meanwhile, the smallest first (a round's files queue behind at
-    # most one of them per worker), as background work that no round waits for.
-    by_size: list[int] | None = None
-
-    def take_later() -> tuple[int, _ToCollect] | None:
-        nonlocal by_size
-        if by_size is None:
-            by_size = sorted(later or (), key=lambda i: (-size_of(i), -i))  # pop(): the smallest
-        while by_size:
-            i = by_size.pop()
-            if later is not None and i in later and i not in held:
-                del later[i]
-                bar.grow(1)
-                return i, _ToCollect(items[i], "", finish=True)
-        return None
-
-    def later_broken(entry: _ToCollect) -> Outcome:
-        return _Finished(None, (None, {})), None, None, None  # the last pass finishes it
-
-    filler = _Filler("collect", take_later, later_broken) if later and pool is not None and pool.jobs > 1 else None
-
-    def absorb(wait_all: bool = False) -> None:
-        """The filler files finished so far: their results, their cache entries; one whose
-        worker died goes to the last pass."""
-        if filler is None or pool is None:
-            return
-        writes: list[tuple[str, str]] = []
-        for i, (value, keys, texts, row) in pool.take_filler(wait_all):
-            signatures.record(row)
-            if keys is not None and store is not None:
-                writes.extend(zip(keys, texts))
-            bar.advance()
-            if value.first is None:
-                held.add(i)
-                later[i] = None  # type: ignore[index]
-            else:
-                assert results is not None
-                results[i] = value.first
-        signatures.put(writes, len(items))
-        signatures.flush()
-
     def collect(pairs: Iterable[tuple[int, str]]) -> list[tuple[int, str]]:
         """Collect these (file index, rule id) pairs, the rules wanting a file in one parse
         (one pass per set of rules); the new pairs."""
@@ -1386,6 +1166,21 @@ def _collect_wanted(
             finish = {i for i in by_file if i in later}
             for i in finish:
                 del later[i]
+            if rounds and todo and pool is not None and pool.jobs > 1:
+                # A later round is short (a few files of a chain): the workers it leaves
+                # idle meanwhile finish other files left for later (by size, up to
+                # `jobs` x its largest file, which bounds how long it takes).
+                sizes = [size_of(i) for i, _ in todo]
+                budget = pool.jobs * max(sizes) - sum(sizes)
+                for i in list(later):
+                    if i in held:
+                        continue
+                    if budget <= 0:
+                        break
+                    budget -= size_of(i)
+                    todo.append((i, ""))
+                    finish.add(i)
+                    del later[i]
         rounds.append(len(todo))
         if not todo:
             return []
@@ -1403,8 +1198,7 @@ def _collect_wanted(
 
         args = (options, {}, {}, base, slim)
         entries = [_ToCollect(items[i], rids, finish=i in finish) for i, rids in todo]
-        values = _phase("collect", entries, options, args, broken, bar.advance, signatures, pool=pool, filler=filler)
-        absorb()
+        values = _phase("collect", entries, options, args, broken, bar.advance, signatures, pool=pool)
         done = []
         for (i, rids), value in zip(todo, values):
             if id(items[i]) in lost:
@@ -1443,7 +1237,6 @@ def _collect_wanted(
                     by_file.setdefault(i, []).append(rids)
             for n in range(max((len(v) for v in by_file.values()), default=0)):
                 collect((i, rid) for i, sets in by_file.items() if n < len(sets) for rid in sets[n].split(","))
-            absorb(wait_all=True)
             return _project_files(items, collected, base)
 
     _fill_provides(items, firsts, rules, options, base, signatures)
@@ -1521,11 +1314,10 @@ def _collect_wanted(
             facts = _facts_of(collected[(i, rid)][1], decoded, (i, rid)).get(rid) if rule is not None else None
             if facts is not None:
                 want(rid, follow(rule, facts, frozenset(keys) if keys is not None else None))  # type: ignore[arg-type]
-    absorb(wait_all=True)
     # (Not when facts were lost with a worker: the files only they lead to are missing.)
     if demand_key is not None and store is not None and not options.fix and not lost:
         pairs = [[_path_of(items[i]), rids] for i, rids in groups]
-        signatures.put([(demand_key, cache_mod.to_json({"c": pairs}))], len(items))
+        store.put_many([(demand_key, cache_mod.to_json({"c": pairs}))], run_size=len(items))
         store.close(retry=True)
     return _project_files(items, collected, base)
 
