@@ -424,35 +424,14 @@ class Summary:
     remote: dict[str, str] = field(default_factory=dict)
 
     def merge(self, other: "Summary") -> None:
-        # (each field spelled out: no getattr, and empty fields, the usual case, skipped)
-        if other.raises:
-            mine = self.raises
-            for k, v in other.raises.items():
-                mine.setdefault(k, v)
-        if other.unknown:
-            mine = self.unknown
-            for k, v in other.unknown.items():
-                mine.setdefault(k, v)
-        if other.foreign:
-            mine = self.foreign
-            for k, v in other.foreign.items():
-                mine.setdefault(k, v)
-        if other.exits:
-            mine = self.exits
-            for k, v in other.exits.items():
-                mine.setdefault(k, v)
-        if other.throws:
-            mine = self.throws
-            for k, v in other.throws.items():
-                mine.setdefault(k, v)
-        if other.locals:
-            mine = self.locals
-            for k, v in other.locals.items():
-                mine.setdefault(k, v)
-        if other.remote:
-            mine = self.remote
-            for k, v in other.remote.items():
-                mine.setdefault(k, v)
+        # (through the instances' dicts, not getattr; empty fields, the usual case, skipped)
+        mine_all, theirs_all = self.__dict__, other.__dict__
+        for attr in SUMMARY_FIELDS:
+            theirs = theirs_all[attr]
+            if theirs:
+                mine = mine_all[attr]
+                for k, v in theirs.items():
+                    mine.setdefault(k, v)
 
 
 # What `Analyzer._remote` does after its first tests (see `Analyzer._plan`).
