@@ -320,7 +320,7 @@ class _Worker:
             # No rule can match (most files): what process_source returns, without
             # checking the input and the pre-filters again.
             result = FileResult(path=path, original=data)
-            text = lambda: cache_mod.to_json(cache_mod.dump_result(result))  # noqa: E731
+            text = lambda: cache_mod.result_json(result)  # noqa: E731
             value = FileResult(path=path) if self.slim else result  # (`_slim` of it)
             return _First(value, provides), *self._first_entries(path, digest, text, provides), row
         # (`checking_rules`, from the pre-filters above)
@@ -335,7 +335,7 @@ class _Worker:
             text = lambda: cache_mod.to_json({"w": wants.dump()})  # noqa: E731
             return (_First(wants, provides), *self._first_entries(path, digest, text, provides), row)
         result = answer if answer is not None else process_source(path, data, rules, self.options, {})
-        text = lambda: cache_mod.to_json(cache_mod.dump_result(result))  # noqa: E731
+        text = lambda: cache_mod.result_json(result)  # noqa: E731
         value = _slim(result) if self.slim else result
         return _First(value, provides), *self._first_entries(path, digest, text, provides), row
 
@@ -368,7 +368,7 @@ class _Worker:
             else:
                 result = process_source(path, data, rules_here, self.options, {}, source)
                 provides = provided_by(path, data, self.rules, self.options)
-                text = lambda: cache_mod.to_json(cache_mod.dump_result(result))  # noqa: E731
+                text = lambda: cache_mod.result_json(result)  # noqa: E731
                 stored_keys, stored_texts = self._first_entries(path, digest, text, provides)
                 first_keys, first_texts = stored_keys or [], stored_texts or []
                 first_value = _slim(result) if self.slim else result
@@ -412,7 +412,7 @@ class _Worker:
         if self.keys is not None and digest is not None:
             ids = [r.id for r in checking_rules(path, data, rules, self.options)]
             key = self.keys.check(path, digest, ids)
-        entry = self._entry(key, lambda: cache_mod.to_json(cache_mod.dump_result(result)))
+        entry = self._entry(key, lambda: cache_mod.result_json(result))
         return (_slim(result) if self.slim else result), *entry, row
 
     # -- answers from the cache (main process) ------------------------------------------
@@ -928,16 +928,17 @@ def _phase(
                 else:
                     values[i] = hit
                     advance()
-    # A pool started here forks: no connection may stay open across that. Into a running
-    # pool nothing forks, and the connection stays open for the next pass (each close
-    # checkpoints the database: a file sync).
-    forks = not (pool is not None and pool.running)
-    if store is not None:
-        signatures.flush()
-        if forks:
-            store.close(retry=True)
     work = [items[i] for i in todo]
     jobs = effective_jobs(options.jobs, len(work))
+    # A pool started here forks: no connection may stay open across that. Into a running
+    # pool, or in this process, nothing forks, and the connection stays open for the next
+    # pass (each close checkpoints the database: a file sync).
+    forks = jobs > 1 and not (pool is not None and pool.running)
+    if store is not None:
+        store.allow_retry()  # (a read error above must not stop the writes: they rebuild)
+        signatures.flush()
+        if forks:
+            store.close()
     project = worker_args[1]
     if method == "process" and not isinstance(project, Mapping) and any(not isinstance(w, _ToCollect) for w in work):
         # Some files must be checked: decode the project facts once, here, so that the

@@ -56,15 +56,22 @@ def encode(obj: Any) -> Any:
         return obj if type(obj) is int else _enc_other(obj)
     if type(obj) is float:
         return {"~f": repr(obj)}  # repr round-trips exactly, nan and inf included
+    # (Strings, most of the values in facts, are their own encoding: taken as they are
+    # inside containers, without a call each.)
     if type(obj) is list:
-        return [encode(x) for x in obj]
+        return [x if type(x) is str else encode(x) for x in obj]
     if type(obj) is tuple:
-        return {"~t": [encode(x) for x in obj]}
+        return {"~t": [x if type(x) is str else encode(x) for x in obj]}
     if type(obj) in (set, frozenset):
         items = sorted((encode(x) for x in obj), key=_canonical)
         return {"~s" if type(obj) is set else "~fs": items}
     if type(obj) is dict:
-        return {"~d": [[encode(k), encode(v)] for k, v in obj.items()]}
+        return {
+            "~d": [
+                [k if type(k) is str else encode(k), v if type(v) is str else encode(v)]
+                for k, v in obj.items()
+            ]
+        }
     if type(obj) is bytes:
         return {"~b": obj.hex()}
     return _enc_other(obj)
@@ -72,10 +79,19 @@ def encode(obj: Any) -> Any:
 
 def _enc_other(obj: Any) -> Any:
     cls = type(obj)
-    if dataclasses.is_dataclass(obj) and cls.__module__.split(".")[0] == "otpfix":
-        fields = [[f.name, encode(getattr(obj, f.name))] for f in dataclasses.fields(obj)]
-        return {"~dc": f"{cls.__module__}:{cls.__qualname__}", "f": fields}
-    raise Unencodable(f"cannot cache a {cls.__module__}.{cls.__qualname__}")
+    spec = _DATACLASSES.get(cls)
+    if spec is None:
+        if not (dataclasses.is_dataclass(obj) and cls.__module__.split(".")[0] == "otpfix"):
+            raise Unencodable(f"cannot cache a {cls.__module__}.{cls.__qualname__}")
+        names = tuple(f.name for f in dataclasses.fields(obj))
+        spec = _DATACLASSES[cls] = (f"{cls.__module__}:{cls.__qualname__}", names)
+    tag, names = spec
+    return {"~dc": tag, "f": [[name, encode(getattr(obj, name))] for name in names]}
+
+
+#: {dataclass: (its tag, its field names)}: `dataclasses.fields` builds a tuple per call,
+#: and facts hold tens of thousands of dataclass instances. (A class's fields never change.)
+_DATACLASSES: dict[type, tuple[str, tuple[str, ...]]] = {}
 
 
 def decode(obj: Any) -> Any:
@@ -284,11 +300,9 @@ def trusted_digest(st: os.stat_result, row: tuple[str, int, str] | None) -> str 
 
 
 def entry_key(kind: str, base: str, path: str, data_digest: str, extra: Iterable[str] = ()) -> str:
-    h = hashlib.sha256()
-    for part in (kind, base, path, data_digest, *extra):
-        h.update(part.encode("utf-8", "surrogateescape"))
-        h.update(b"\0")
-    return h.hexdigest()
+    """SHA-256 of every part followed by a NUL byte (one string, one hash call)."""
+    text = "\0".join((kind, base, path, data_digest, *extra)) + "\0"
+    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
 
 
 # -- the store -----------------------------------------------------------------------------
@@ -424,7 +438,12 @@ class Store:
                 try:
                     db.executemany(f"INSERT OR REPLACE INTO {table} {values}", rows)
                     cap = max(self.MAX_ENTRIES, 4 * run_size)
-                    (count,) = db.execute(f"SELECT count(*) FROM {table}").fetchone()
+                    # Rowids are distinct integers: there are at most max - min + 1 rows
+                    # (two index lookups, where count(*) reads the whole table).
+                    low, high = db.execute(f"SELECT min(rowid), max(rowid) FROM {table}").fetchone()
+                    count = 0
+                    if high is not None and high - low + 1 > cap:
+                        (count,) = db.execute(f"SELECT count(*) FROM {table}").fetchone()
                     if count > cap:
                         db.execute(
                             f"DELETE FROM {table} WHERE rowid IN "
@@ -451,6 +470,12 @@ class Store:
                 os.unlink(self.path + suffix)
             except OSError:
                 pass
+
+    def allow_retry(self) -> None:
+        """After an error, let the next call open the database again (writes rebuild a
+        corrupt one)."""
+        if self._db is None:
+            self._broken = False
 
     def close(self, retry: bool = False) -> None:
         """Close the connection; `retry`: a later call may open it again even after an
@@ -497,6 +522,17 @@ def to_json(value: Any) -> str:
 
 def dump_result(result: FileResult) -> dict:
     return {"findings": dump_findings(result.findings), "error": result.error}
+
+
+#: `result_json` of a result with no finding and no error (most files).
+_EMPTY_RESULT = to_json({"findings": [], "error": None})
+
+
+def result_json(result: FileResult) -> str:
+    """`to_json(dump_result(result))`."""
+    if not result.findings and result.error is None:
+        return _EMPTY_RESULT
+    return to_json(dump_result(result))
 
 
 def load_entry(path: str, raw: Mapping[str, Any]) -> tuple[tuple[Finding, ...], str | None]:
