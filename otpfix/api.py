@@ -310,12 +310,14 @@ class _Worker:
             return _First(FileResult(path=path, error=error), {}), None, None, None
         digest, row = self._stored(data, meta)
         rules = self._rules_for(item)
-        provides = provided_by(path, data, self.rules, self.options)
         try:
             check_input(data, self.options)
-            active = active_rules(rules, path, data, self.options)
         except InputError:
             active = None  # process_source reports it
+            provides = {}  # (what provided_by gives such a file)
+        else:
+            provides = provided_by(path, data, self.rules, self.options, True)
+            active = active_rules(rules, path, data, self.options)
         if active is not None and not active:
             # No rule can match (most files): what process_source returns, without
             # checking the input and the pre-filters again.

@@ -251,17 +251,19 @@ def checking_rules(
 
 
 def provided_by(
-    path: str, data: bytes, rules: Sequence[Transform], options: RunOptions
+    path: str, data: bytes, rules: Sequence[Transform], options: RunOptions, checked: bool = False
 ) -> dict[str, tuple[bytes, ...] | None]:
     """{rule id: the keys `rule.provides` gives this file, or None for any key} for the
-    project-aware rules that would collect it (none for a file they cannot collect)."""
+    project-aware rules that would collect it (none for a file they cannot collect, nor
+    for one `check_input` refuses; `checked`: the caller has just checked it)."""
     out: dict[str, tuple[bytes, ...] | None] = {}
     if not any(r.uses_project() for r in rules):
         return out
-    try:
-        check_input(data, options)
-    except InputError:
-        return out
+    if not checked:
+        try:
+            check_input(data, options)
+        except InputError:
+            return out
     # Rules may return the very same keys object (narrow-rescue and broad-catch): sorted
     # once, and one tuple for both (sent back from a worker once).
     done: dict[int, tuple[Any, tuple[bytes, ...]]] = {}
