@@ -160,13 +160,16 @@ class _Keys:
 class _Signatures:
     """Content digests of the run's files, known in the main process: recorded by the
     workers that read them, or looked up in the cache's stat table (a file whose stat is
-    unchanged is not read again), or computed from the bytes."""
+    unchanged is not read again), or computed from the bytes. Also the cache writes the
+    run holds (`hold`, `write`)."""
 
-    def __init__(self, store: "cache_mod.Store | None", options: RunOptions) -> None:
+    def __init__(self, store: "cache_mod.Store | None", options: RunOptions, run_size: int = 0) -> None:
         self.store = store
         self.options = options
+        self.run_size = run_size
         self.known: dict[str, str] = {}  # fs path -> digest
         self.new: list[tuple[str, str, int, str]] = []  # stat rows to record
+        self.entries: list[tuple[str, str]] = []  # cache entries to write
         self._rows: dict[str, tuple[str, int, str]] = {}
 
     def record(self, row: tuple[str, str, int, str] | None) -> None:
@@ -211,10 +214,31 @@ class _Signatures:
             return self.known.get(item.fs_path, "")
         return cache_mod.content_digest(item[1])
 
-    def flush(self) -> None:
-        if self.store is not None and self.new and not self.options.fix:
+    def hold(self, key: str | list[str], entry: Any) -> None:
+        """A new cache entry (or, for a file finished and collected at once, several)."""
+        if isinstance(key, list):
+            self.entries.extend(zip(key, entry))
+        else:
+            self.entries.append((key, entry))
+
+    def write(self, everything: bool = True) -> None:
+        """Write the held entries and stat rows (not `everything`: only once there are a
+        transaction's worth, which bounds the memory they take).
+
+        Passes hold their writes and write them while the workers of a long pass are busy:
+        written at the end of each pass, they kept the workers idle between the collect
+        rounds (a transaction, and a checkpoint with a file sync when the connection was
+        closed)."""
+        if self.store is None:
+            self.entries, self.new = [], []
+            return
+        if not everything and len(self.entries) + len(self.new) < WRITE_BATCH:
+            return
+        if self.entries:
+            self.store.put_many(self.entries, run_size=self.run_size)
+        if self.new and not self.options.fix:
             self.store.put_stats(self.new)
-        self.new = []
+        self.entries, self.new = [], []
 
 
 #: What a worker method returns: (value, cache key, cache entry as JSON text, stat row).
@@ -908,7 +932,7 @@ def _phase(
     workers and sending results back would cost more than the lookups); the misses go to
     workers, serially or in a pool (`pool`, shared with other passes, when given: its
     workers must be built from `worker_args`), and their new cache entries are written
-    here."""
+    here, when workers are busy (`_Signatures.write`)."""
     values: list[Any] = [None] * len(items)
     todo = list(range(len(items)))
     base_key = worker_args[3]
@@ -936,9 +960,11 @@ def _phase(
     # pool, or in this process, nothing forks, and the connection stays open for the next
     # pass (each close checkpoints the database: a file sync).
     forks = jobs > 1 and not (pool is not None and pool.running)
+    # In workers (at least PARALLEL_MIN_FILES files): busy long enough for this process to
+    # write what earlier passes held meanwhile (see `_Signatures.write`).
+    long_pass = jobs > 1
     if store is not None:
         store.allow_retry()  # (a read error above must not stop the writes: they rebuild)
-        signatures.flush()
         if forks:
             store.close()
     project = worker_args[1]
@@ -947,30 +973,19 @@ def _phase(
         # workers share one copy (forked) instead of each decoding its own.
         recollect = _Worker(*worker_args)._recollect
         worker_args = (worker_args[0], _decode_project(project, recollect), *worker_args[2:])
-    writes: list[tuple[str, str]] = []
-    try:
-        if pool is not None and (jobs > 1 or (pool.running and len(work) > 1)):
-            assert pool.worker_args == worker_args
-            outcomes = pool.map(method, work, on_broken, advance)
-        else:
-            outcomes = _map(method, work, jobs, worker_args, on_broken, advance)
-        for n, (value, key, entry, row) in enumerate(outcomes):  # to the end: the pool shuts down
-            values[todo[n]] = value
-            signatures.record(row)
-            if key is not None and store is not None:
-                if isinstance(key, list):  # a file finished and collected at once
-                    writes.extend(zip(key, entry))
-                else:
-                    writes.append((key, entry))
-                if len(writes) >= WRITE_BATCH:  # memory stays bounded: write as we go
-                    store.put_many(writes, run_size=len(items))
-                    writes = []
-        if store is not None:
-            store.put_many(writes, run_size=len(items))
-            signatures.flush()
-    finally:
-        if store is not None and forks:
-            store.close()  # only ever opened after the workers were forked
+    if pool is not None and (jobs > 1 or (pool.running and len(work) > 1)):
+        assert pool.worker_args == worker_args
+        outcomes = pool.map(method, work, on_broken, advance)
+    else:
+        outcomes = _map(method, work, jobs, worker_args, on_broken, advance)
+    for n, (value, key, entry, row) in enumerate(outcomes):  # to the end: the pool shuts down
+        values[todo[n]] = value
+        signatures.record(row)
+        if key is not None:
+            signatures.hold(key, entry)
+        # (Opened only now, after the workers were forked.) What earlier passes held is
+        # written while these workers work; then a transaction per WRITE_BATCH entries.
+        signatures.write(everything=long_pass and n == 0)
     return values
 
 
@@ -990,9 +1005,11 @@ def _execute(items: Sequence[Item], options: RunOptions, rules: list[Transform],
     """
     base = cache_mod.base_key(rules, options) if options.cache_dir else None
     store = cache_mod.Store(options.cache_dir) if base is not None and options.cache_dir else None
-    signatures = _Signatures(store, options)
+    signatures = _Signatures(store, options, len(items))
     try:
-        return _passes(items, options, rules, slim, base, signatures)
+        results = _passes(items, options, rules, slim, base, signatures)
+        signatures.write()
+        return results
     finally:
         if store is not None:
             store.close()
@@ -1225,7 +1242,6 @@ def _collect_wanted(
     if base is not None and store is not None:
         demand_key = _demand_key(base, wants, [(_path_of(i), signatures.known_digest(i)) for i in items])
         known = store.get_many([demand_key]).get(demand_key)
-        store.close(retry=True)
         if isinstance(known, dict) and isinstance(known.get("c"), list):
             # The same (file, rules) groups as the run that found them: the same entries.
             where = {_path_of(item): i for i, item in enumerate(items)}
@@ -1246,15 +1262,7 @@ def _collect_wanted(
     provides = [f.keys() for f in firsts]
     by_id = {r.id: r for r in rules}
     # Who provides what: {rule id: {key: [file index]}}, and the files providing any key.
-    index: dict[str, dict[bytes, list[int]]] = {}
-    anything: dict[str, list[int]] = {}
-    for i, keys_of in enumerate(provides):
-        for rid, keys in keys_of.items():
-            if keys is None:
-                anything.setdefault(rid, []).append(i)
-            else:
-                for key in keys:
-                    index.setdefault(rid, {}).setdefault(key, []).append(i)
+    index, anything = _provider_index(provides)
     demanded: dict[str, set[bytes]] = {}
     every: set[str] = set()  # rules some file wants every file's facts for
     new: dict[str, set[bytes]] = {}
@@ -1320,9 +1328,51 @@ def _collect_wanted(
     # (Not when facts were lost with a worker: the files only they lead to are missing.)
     if demand_key is not None and store is not None and not options.fix and not lost:
         pairs = [[_path_of(items[i]), rids] for i, rids in groups]
-        store.put_many([(demand_key, cache_mod.to_json({"c": pairs}))], run_size=len(items))
-        store.close(retry=True)
+        signatures.hold(demand_key, cache_mod.to_json({"c": pairs}))
     return _project_files(items, collected, base)
+
+
+def _provider_index(
+    provides: Sequence[Mapping[str, tuple[bytes, ...] | None]],
+) -> tuple[dict[str, dict[bytes, list[int]]], dict[str, list[int]]]:
+    """({rule id: {key: [index of a file providing it]}}, {rule id: [index of a file
+    providing any key]}). Rules that provide the same keys in every file (the rescue rules
+    share `function_keys`) share one index: built once (tens of thousands of keys, while
+    the workers wait for the first collect round)."""
+    rids = sorted({rid for keys_of in provides for rid in keys_of})
+    same: dict[str, str] = {}
+    for n, rid in enumerate(rids):
+        for other in rids[:n]:
+            if other not in same and all(
+                (rid in keys_of) == (other in keys_of) and keys_of.get(rid) == keys_of.get(other)
+                for keys_of in provides
+            ):
+                same[rid] = other
+                break
+    index: dict[str, dict[bytes, list[int]]] = {}
+    anything: dict[str, list[int]] = {}
+    for i, keys_of in enumerate(provides):
+        for rid, keys in keys_of.items():
+            if rid in same:
+                continue
+            if keys is None:
+                anything.setdefault(rid, []).append(i)
+                continue
+            by_key = index.get(rid)
+            if by_key is None:
+                by_key = index[rid] = {}
+            for key in keys:
+                files = by_key.get(key)
+                if files is None:
+                    by_key[key] = [i]
+                else:
+                    files.append(i)
+    for rid, other in same.items():
+        if other in index:
+            index[rid] = index[other]
+        if other in anything:
+            anything[rid] = anything[other]
+    return index, anything
 
 
 def _fill_provides(

@@ -7,6 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import golden_cases
 from otpfix import api, registry
@@ -413,3 +415,27 @@ def test_replanned_rounds_read_provides_from_the_cache(rule, tmp_path, monkeypat
     else:
         assert "lib/more7.ex" in computed  # from its bytes
     assert changed.results == api.run(["lib"], RunOptions(select=("test-chain-calls",))).results
+
+
+_RIDS = st.sampled_from(["a", "b", "c"])
+_KEYS = st.lists(st.sampled_from([b"A", b"A/f", b"B", b"B/g"]), max_size=3).map(lambda ks: tuple(sorted(set(ks))))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.dictionaries(_RIDS, st.one_of(st.none(), _KEYS), max_size=3), max_size=8),
+    st.booleans(),
+)
+def test_provider_index_is_the_plain_index(provides, share):
+    """`_provider_index` (one index for rules providing the same keys in every file) gives,
+    rule by rule, the files the plain definition gives, in file order."""
+    if share:  # the rescue rules' case: one keys object for two rules in every file
+        provides = [{**p, "b": p["a"]} if "a" in p else {k: v for k, v in p.items() if k != "b"} for p in provides]
+    index, anything = api._provider_index(provides)
+    for rid in ("a", "b", "c"):
+        expected: dict[bytes, list[int]] = {}
+        for i, keys_of in enumerate(provides):
+            for key in keys_of.get(rid) or ():
+                expected.setdefault(key, []).append(i)
+        assert index.get(rid, {}) == expected
+        assert anything.get(rid, []) == [i for i, keys_of in enumerate(provides) if rid in keys_of and keys_of[rid] is None]
