@@ -675,7 +675,24 @@ _WORKER: _Worker | None = None
 def _init_worker(*args: Any) -> None:
     global _WORKER
     _unblock_interrupts()  # forked while the parent held them back
+    tune_gc()  # (inherited when forked; not when spawned)
     _WORKER = _Worker(*args)
+
+
+#: Cyclic garbage collector thresholds for otpfix's own processes (the default is
+#: (700, 10, 10)). A run frees almost everything by reference counting: on the 5,531
+#: files of docs/scale.md the collector's passes found about 2,000 objects in cycles in
+#: all, and cost about 0.2 s of CPU (2-3 % of a cold scan). At 50,000 new objects per
+#: young collection they are rare, and the garbage cycles that wait are bounded.
+GC_THRESHOLD = (50_000, 10, 10)
+
+
+def tune_gc() -> None:
+    """Set GC_THRESHOLD in this process (the command line's process and the workers; not
+    done by `run` itself, which leaves a library caller's collector alone)."""
+    import gc
+
+    gc.set_threshold(*GC_THRESHOLD)
 
 
 def _unblock_interrupts() -> None:

@@ -500,6 +500,18 @@ def version() -> None:
 
 def main() -> None:
     """Console entry point: no traceback ever reaches the user (OTPFIX_DEBUG=1 shows it)."""
+    api.tune_gc()
+    try:
+        _main()
+    finally:
+        # Objects left at exit are not searched for cycles once more (the interpreter's
+        # exit makes a last full collection: 30-40 ms after a scan of 5,000 files).
+        import gc
+
+        gc.freeze()
+
+
+def _main() -> None:
     try:
         app()
     except SystemExit:
