@@ -232,12 +232,10 @@ class _Signatures:
         if self.store is None:
             self.entries, self.new = [], []
             return
-        if not everything and len(self.entries) + len(self.new) < WRITE_BATCH:
+        if not everything and len(self.entries) < WRITE_BATCH and len(self.new) < 4 * WRITE_BATCH:
             return
-        if self.entries:
-            self.store.put_many(self.entries, run_size=self.run_size)
-        if self.new and not self.options.fix:
-            self.store.put_stats(self.new)
+        stats = self.new if not self.options.fix else ()
+        self.store.put(self.entries, stats, run_size=self.run_size)
         self.entries, self.new = [], []
 
 

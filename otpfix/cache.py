@@ -414,21 +414,37 @@ class Store:
 
     def put_stats(self, rows: Sequence[tuple[str, str, int, str]]) -> None:
         """Record (path, stat signature, when, content digest) rows; failures are ignored."""
-        self._write("stats", "(path, sig, recorded, digest) VALUES (?, ?, ?, ?)", rows, len(rows))
+        self.put(stats=rows)
 
     def put_many(self, entries: Sequence[tuple[str, str]], run_size: int = 0) -> None:
         """Store (key, JSON text) pairs in one transaction."""
-        self._write("entries", "(key, value) VALUES (?, ?)", entries, run_size)
+        self.put(entries=entries, run_size=run_size)
 
-    def _write(self, table: str, values: str, rows: Sequence[tuple], run_size: int) -> None:
-        """INSERT OR REPLACE `rows` into `table` in one transaction, then drop the oldest
-        rows beyond max(MAX_ENTRIES, 4 x run_size). A database that is not one is replaced
-        once; a locked or read-only one is skipped."""
-        if not rows:
+    def put(
+        self,
+        entries: Sequence[tuple[str, str]] = (),
+        stats: Sequence[tuple[str, str, int, str]] = (),
+        run_size: int = 0,
+    ) -> None:
+        """Store (key, JSON text) pairs and stat rows (see `put_stats`) in one transaction."""
+        self._write(
+            [
+                ("entries", "(key, value) VALUES (?, ?)", entries),
+                ("stats", "(path, sig, recorded, digest) VALUES (?, ?, ?, ?)", stats),
+            ],
+            run_size,
+        )
+
+    def _write(self, groups: Sequence[tuple[str, str, Sequence[tuple]]], run_size: int) -> None:
+        """INSERT OR REPLACE each group's rows into its table, all in one transaction,
+        then drop the oldest rows of a table beyond max(MAX_ENTRIES, 4 x run_size, the
+        rows just written). A database that is not one is replaced once; a locked or
+        read-only one is skipped."""
+        groups = [(table, values, list(rows)) for table, values, rows in groups if rows]
+        if not groups:
             return
         import sqlite3
 
-        rows = list(rows)
         for attempt in (1, 2):
             try:
                 db = self._open(create=True)
@@ -436,20 +452,9 @@ class Store:
                     return
                 db.execute("BEGIN IMMEDIATE")
                 try:
-                    db.executemany(f"INSERT OR REPLACE INTO {table} {values}", rows)
-                    cap = max(self.MAX_ENTRIES, 4 * run_size)
-                    # Rowids are distinct integers: there are at most max - min + 1 rows
-                    # (two index lookups, where count(*) reads the whole table).
-                    low, high = db.execute(f"SELECT min(rowid), max(rowid) FROM {table}").fetchone()
-                    count = 0
-                    if high is not None and high - low + 1 > cap:
-                        (count,) = db.execute(f"SELECT count(*) FROM {table}").fetchone()
-                    if count > cap:
-                        db.execute(
-                            f"DELETE FROM {table} WHERE rowid IN "
-                            f"(SELECT rowid FROM {table} ORDER BY rowid LIMIT ?)",
-                            (count - cap,),
-                        )
+                    for table, values, rows in groups:
+                        db.executemany(f"INSERT OR REPLACE INTO {table} {values}", rows)
+                        self._prune(db, table, max(self.MAX_ENTRIES, 4 * run_size, len(rows)))
                     db.execute("COMMIT")
                 except BaseException:
                     db.execute("ROLLBACK")
@@ -463,6 +468,21 @@ class Store:
             except (sqlite3.Error, OSError):
                 self.close()
                 return
+
+    @staticmethod
+    def _prune(db: Any, table: str, cap: int) -> None:
+        """Delete the oldest rows of `table` beyond `cap`."""
+        # Rowids are distinct integers: there are at most max - min + 1 rows (two index
+        # lookups, where count(*) reads the whole table).
+        low, high = db.execute(f"SELECT min(rowid), max(rowid) FROM {table}").fetchone()
+        if high is None or high - low + 1 <= cap:
+            return
+        (count,) = db.execute(f"SELECT count(*) FROM {table}").fetchone()
+        if count > cap:
+            db.execute(
+                f"DELETE FROM {table} WHERE rowid IN (SELECT rowid FROM {table} ORDER BY rowid LIMIT ?)",
+                (count - cap,),
+            )
 
     def _reset(self) -> None:
         for suffix in ("", "-wal", "-shm"):
