@@ -16,7 +16,6 @@ import os
 import sys
 import time
 from dataclasses import dataclass, field, replace
-from itertools import repeat
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 from . import cache as cache_mod
@@ -245,6 +244,69 @@ class _Signatures:
 Outcome = tuple[Any, str | None, str | None, tuple | None]
 
 
+#: Source bytes of the parsed files a process keeps for a later pass (`_Trees`). A tree
+#: takes about 25 bytes of memory per byte of source: about 40 MB per process.
+TREE_BUDGET = 1_500_000
+
+
+class _Trees:
+    """Parsed files (`Source`s) that a process keeps for a later pass of the same run,
+    which would otherwise parse them again: a file that waits for facts (parsed in the
+    first pass to learn what it wants, checked in the last), or one finished in the first
+    pass whose facts a collect round may want. Bounded: at most `budget` bytes of source
+    (a file that waits may push out files that may be collected, the oldest first; beyond
+    that a file is not kept, and the later pass parses it). A kept parse is used only for
+    the very same bytes (the file is read again; a change since means a new parse), and the
+    rules' memos on it (`memo_of`, `module_memo`) are built for exactly this sharing: the
+    check of a file reuses what its `wanted` computed, the facts computed for one rule are
+    shared with another."""
+
+    def __init__(self, budget: int | None = None) -> None:
+        self.budget = TREE_BUDGET if budget is None else budget
+        self.size = 0
+        self._held: dict[str, tuple[Source, bool]] = {}  # {path: (parse, waits for facts)}
+
+    def __contains__(self, path: str) -> bool:
+        return path in self._held
+
+    def keep(self, path: str, source: Source, waiting: bool) -> bool:
+        self.drop(path)
+        n = len(source.data)
+        if n > self.budget:
+            return False
+        if self.size + n > self.budget and waiting:
+            for other in [p for p, (_s, w) in self._held.items() if not w]:
+                if self.size + n <= self.budget:
+                    break
+                self.drop(other)
+        if self.size + n > self.budget:
+            return False
+        self._held[path] = (source, waiting)
+        self.size += n
+        return True
+
+    def take(self, path: str, data: bytes, last: bool) -> Source | None:
+        """The kept parse of these bytes, or None. It stays kept for the last pass if the
+        file waits for facts, unless this is the last pass (`last`)."""
+        entry = self._held.get(path)
+        if entry is None:
+            return None
+        source, waiting = entry
+        if last or not waiting or source.data != data:
+            self.drop(path)
+        return source if source.data == data else None
+
+    def drop(self, path: str) -> None:
+        entry = self._held.pop(path, None)
+        if entry is not None:
+            self.size -= len(entry[0].data)
+
+    def only_waiting(self) -> None:
+        """The collect rounds are over: drop the files kept for them."""
+        for path in [p for p, (_s, w) in self._held.items() if not w]:
+            self.drop(path)
+
+
 class _Worker:
     """Everything a process needs to handle files of one run; built once per process.
 
@@ -280,6 +342,8 @@ class _Worker:
         self.signatures: _Signatures | None = None
         #: {path: ids of the project-aware rules that check it}, known from the first pass.
         self.checking: Mapping[str, Sequence[str]] | None = None
+        #: Files this process parsed and a later pass will parse again (`_Trees`).
+        self.trees: _Trees | None = None
 
     @property
     def project(self) -> Mapping[str, Mapping[str, Any]]:
@@ -353,7 +417,19 @@ class _Worker:
             # A file to parse whose facts a collect round may want: it is finished in the
             # first round instead, one parse for both (`_Later`).
             return _First(_LATER, provides), None, None, row
-        answer = first_pass(path, data, rules, self.options, deferred) if deferred else None
+        source = None
+        if deferred and self.trees is not None:
+            try:
+                source = Source(data, path)
+            except Exception:
+                source = None  # first_pass fails the same way on its own
+        answer = first_pass(path, data, rules, self.options, deferred, source) if deferred else None
+        if source is not None:
+            # Checked in the last pass (it waits for facts), or finished now but a collect
+            # round may want its facts: the parse is kept for them, if there is room.
+            assert self.trees is not None
+            if isinstance(answer, dict) or provides:
+                self.trees.keep(path, source, waiting=isinstance(answer, dict))
         if isinstance(answer, dict):
             wants = _Wants(answer)
             text = lambda: cache_mod.to_json({"w": wants.dump()})  # noqa: E731
@@ -411,6 +487,8 @@ class _Worker:
     ) -> tuple[Any, str | None, str | None]:
         wanted = set(collect_rule.split(",")) if collect_rule else None
         rules = [r for r in self.rules if wanted is None or r.id in wanted]
+        if source is None and self.trees is not None:
+            source = self.trees.take(path, data, last=False)
         facts = collect_facts(path, data, rules, self.options, source)
         if digest is None or self.keys is None or self.options.fix:
             return (None, facts), None, None
@@ -431,7 +509,8 @@ class _Worker:
             return FileResult(path=path, error=error), None, None, None
         digest, row = self._stored(data, meta)
         rules = self._rules_for(item)
-        result = process_source(path, data, rules, self.options, self.project)
+        source = self.trees.take(path, data, last=True) if self.trees is not None else None
+        result = process_source(path, data, rules, self.options, self.project, source)
         key = None
         if self.keys is not None and digest is not None:
             ids = [r.id for r in checking_rules(path, data, rules, self.options)]
@@ -667,14 +746,49 @@ def _slim(result: FileResult) -> FileResult:
     return replace(result, original=None)
 
 
-_WORKER: _Worker | None = None
-
-
-def _init_worker(*args: Any) -> None:
-    global _WORKER
+def _worker_loop(conn: Any, worker_args: tuple, others: Sequence[Any]) -> None:
+    """A pool process: build a `_Worker`, then answer the pool's messages until told to
+    stop (None) or the pool is gone (end of file). Messages: ("run", method, [item]) ->
+    ("done", [outcome], [held]): `held[n]` says if this process kept the parse of item n
+    (`_Trees`); ("args", worker_args): a new `_Worker` for the next passes (the last pass's
+    project facts), keeping the parses of the files that wait for them."""
+    for other in others:
+        other.close()  # the pool's ends of the pipes (inherited when forked)
     _unblock_interrupts()  # forked while the parent held them back
     tune_gc()  # (inherited when forked; not when spawned)
-    _WORKER = _Worker(*args)
+    trees = _Trees()
+    worker = _Worker(*worker_args)
+    worker.trees = trees
+    while True:
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):
+            return
+        if message is None:
+            return
+        try:
+            if message[0] == "args":
+                trees.only_waiting()
+                worker.close()
+                worker = _Worker(*message[1])
+                worker.trees = trees
+                continue
+            _kind, method, items = message
+            call = getattr(worker, method)
+            values = [call(item) for item in items]
+            reply: tuple = ("done", values, [_path_of(_plain_item(item)) in trees for item in items])
+        except BaseException as exc:  # sent to the pool, which raises it (as a pool's map does)
+            reply = ("error", exc)
+        try:
+            conn.send(reply)
+        except (EOFError, OSError):
+            return
+        except Exception as exc:  # a value that does not pickle
+            conn.send(("error", RuntimeError(f"an otpfix worker could not send its results: {exc!r}")))
+
+
+def _plain_item(entry: Any) -> Item:
+    return entry.item if isinstance(entry, _ToCollect) else entry
 
 
 #: Cyclic garbage collector thresholds for otpfix's own processes (the default is
@@ -707,11 +821,6 @@ def _unblock_interrupts() -> None:
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {getattr(signal, n) for n in _INTERRUPTS if hasattr(signal, n)})
 
 
-def _call(method: str, item: Item) -> Any:
-    assert _WORKER is not None
-    return getattr(_WORKER, method)(item)
-
-
 def _mp_context():
     import multiprocessing
 
@@ -729,10 +838,13 @@ def _map(
     worker_args: tuple,
     on_broken: Callable[[Item], Any],
     advance: Callable[[], None],
+    trees: "_Trees | None" = None,
 ) -> Iterator[Any]:
-    """`_Worker.<method>(item)` for every item, in order, serially or in a pool of its own."""
+    """`_Worker.<method>(item)` for every item, in order, serially (keeping parses for
+    later passes in `trees`) or in a pool of its own."""
     if jobs <= 1:
         worker = _Worker(*worker_args)
+        worker.trees = trees
         call = getattr(worker, method)
         try:
             for item in items:
@@ -752,86 +864,240 @@ def _map(
 
 
 class _Pool:
-    """A process pool of `_Worker(*worker_args)`, started on the first `map` and kept until
-    `close`: the passes that need no project facts (the first one and every collect
-    round) share one, so that a small round runs in parallel without starting workers
-    again (each new worker compiles its queries and warms its caches anew).
+    """`jobs` worker processes (`_worker_loop`), each building a `_Worker(*worker_args)`
+    once, started on the first `map` and kept until `close`: every pass of a run shares
+    them (a small collect round runs in parallel without starting workers again; the last
+    pass sends them its project facts, `configure`).
 
-    An interrupt (SIGINT; SIGTERM/SIGHUP in branch mode, turned into KeyboardInterrupt)
-    must not land inside the pool's machinery: raised in a thread start or between a
-    lock's acquire and release, it leaves the pool broken ("cannot release un-acquired
-    lock", a hang at exit). So interrupts are held back for the whole life of the pool
-    and delivered between two results (or when a map starts), in `map`'s frame, which
-    then stops the pool."""
+    The pool hands out chunks of files itself, two at a time per worker (one at a time
+    when a chunk is large, so that neither side can block the other on a full pipe), and
+    remembers which worker kept the parse of which file (`_Trees`): a later pass sends
+    that file to the same worker, which does not parse it again. A worker with nothing of
+    its own left takes the others' files (a parse again, rather than an idle core).
+
+    A worker that dies (a crash in a C extension) costs the files it held: they get
+    `on_broken`; the others finish the pass, and the next `map` starts a new pool.
+
+    An interrupt (SIGINT; SIGTERM/SIGHUP, turned into `Terminated`) is held back for the
+    whole life of the pool and delivered between two results (or when a map starts), in
+    `map`'s frame, which then stops the workers (`close(abandon=True)`)."""
+
+    #: A chunk whose pickle is larger than this is sent only to a worker with nothing in
+    #: hand (a pipe holds at least this much).
+    SMALL_MESSAGE = 32 * 1024
+    #: A worker with nothing of its own left takes the files kept by others (tests turn
+    #: it off to see every kept parse used).
+    STEAL = True
 
     def __init__(self, jobs: int, worker_args: tuple) -> None:
         self.jobs = jobs
         self.worker_args = worker_args
-        self._executor: Any = None
+        self._procs: list[Any] = []
+        self._conns: list[Any] = []
         self._held: contextlib.ExitStack | None = None
+        #: {path: index of the worker that keeps its parse}
+        self._home: dict[str, int] = {}
 
     @property
     def running(self) -> bool:
-        return self._executor is not None
+        return bool(self._procs)
 
     def _start(self) -> None:
-        # Imported here: serial runs (and warm ones, answered from the cache) never need them.
         import gc
-        from concurrent.futures import ProcessPoolExecutor
 
         held = contextlib.ExitStack()
         held.enter_context(_interrupts_held())
         held.enter_context(_terminate_as_interrupt())
         self._held = held
         gc.freeze()  # objects inherited by the workers stay shared: the collector won't touch them
-        self._executor = ProcessPoolExecutor(
-            max_workers=self.jobs,
-            mp_context=_mp_context(),
-            initializer=_init_worker,
-            initargs=self.worker_args,
-        )
+        context = _mp_context()
+        try:
+            for _ in range(self.jobs):
+                mine, theirs = context.Pipe(duplex=True)
+                # The worker closes the pool's ends (its own, and the other workers'), so
+                # that it sees the end of its pipe when this process is gone (killed).
+                proc = context.Process(
+                    target=_worker_loop, args=(theirs, self.worker_args, [*self._conns, mine]), daemon=True
+                )
+                proc.start()
+                theirs.close()
+                self._procs.append(proc)
+                self._conns.append(mine)
+        except BaseException:
+            self.close(abandon=True)
+            raise
+        self._home = {}
+
+    def configure(self, worker_args: tuple) -> None:
+        """Rebuild every worker's `_Worker` from `worker_args` (sent pickled once each)."""
+        from multiprocessing.reduction import ForkingPickler
+
+        if worker_args is self.worker_args or worker_args == self.worker_args:
+            return
+        self.worker_args = worker_args
+        if not self._procs:
+            return
+        message = bytes(ForkingPickler.dumps(("args", worker_args)))
+        for conn in self._conns:
+            try:
+                conn.send_bytes(message)
+            except OSError:
+                pass  # a dead worker: the next map finds out
 
     def map(
         self, method: str, items: Sequence[Item], on_broken: Callable[[Item], Any], advance: Callable[[], None]
     ) -> Iterator[Any]:
-        from concurrent.futures.process import BrokenProcessPool
+        from collections import deque
+        from multiprocessing.connection import wait
+        from multiprocessing.reduction import ForkingPickler
 
-        if self._executor is None:
+        if not self._procs:
             self._start()
-        chunksize = max(1, min(64, len(items) // (self.jobs * 16)))
-        done = 0
+        jobs = len(self._procs)
+        chunksize = max(1, min(64, len(items) // (jobs * 16)))
+        paths = [_path_of(_plain_item(item)) for item in items]
+        own: list[deque[int]] = [deque() for _ in range(jobs)]
+        shared: deque[int] = deque()
+        for i, path in enumerate(paths):
+            w = self._home.get(path)
+            (own[w] if w is not None else shared).append(i)
+        sent: list[deque[list[int]]] = [deque() for _ in range(jobs)]  # chunks in a worker's hands
+        staged: list[tuple[list[int], bytes] | None] = [None] * jobs  # a large chunk waiting
+        alive = set(range(jobs))
+        values: dict[int, Any] = {}
+        broken = False
+
+        def next_chunk(w: int) -> list[int]:
+            # Smaller chunks towards the end (a quarter of a fair share of what is left):
+            # the workers finish together.
+            left = len(shared) + sum(len(q) for q in own)
+            size = max(1, min(chunksize, -(-left // (4 * jobs))))
+            chunk: list[int] = []
+            for queue in (own[w], shared):
+                while queue and len(chunk) < size:
+                    chunk.append(queue.popleft())
+            if not chunk and self.STEAL:
+                others = [o for o in range(jobs) if own[o]]
+                if others:  # nothing of its own: the largest queue's last files
+                    queue = own[max(others, key=lambda o: len(own[o]))]
+                    while queue and len(chunk) < size:
+                        chunk.append(queue.pop())
+            return chunk
+
+        def feed(w: int) -> None:
+            while w in alive and len(sent[w]) < 2:
+                if staged[w] is not None:
+                    if sent[w]:
+                        return
+                    chunk, message = staged[w]  # type: ignore[misc]
+                    staged[w] = None
+                else:
+                    chunk = next_chunk(w)
+                    if not chunk:
+                        return
+                    message = bytes(ForkingPickler.dumps(("run", method, [items[i] for i in chunk])))
+                    if sent[w] and len(message) > self.SMALL_MESSAGE:
+                        staged[w] = (chunk, message)
+                        return
+                try:
+                    self._conns[w].send_bytes(message)
+                except OSError:
+                    sent[w].append(chunk)
+                    lose(w)
+                    return
+                sent[w].append(chunk)
+
+        def lose(w: int) -> None:
+            """Worker `w` died: what it held is lost; its own files go to the others."""
+            nonlocal broken
+            broken = True
+            alive.discard(w)
+            lost = [i for chunk in sent[w] for i in chunk]
+            sent[w].clear()
+            if staged[w] is not None:
+                shared.extend(staged[w][0])  # type: ignore[index]
+                staged[w] = None
+            shared.extend(own[w])
+            own[w].clear()
+            for i in lost:
+                values[i] = on_broken(items[i])
+                advance()
+            for path in [p for p, home in self._home.items() if home == w]:
+                del self._home[path]
+
         try:
             _deliver_pending_interrupts()
-            for value in self._executor.map(_call, repeat(method), items, chunksize=chunksize):
-                done += 1
-                advance()
-                _deliver_pending_interrupts()
-                yield value
-        except BrokenProcessPool:
-            self.close()  # the next map starts a new pool
+            for w in range(jobs):
+                feed(w)
+            done = 0
+            while done < len(items):
+                while done in values:
+                    value = values.pop(done)
+                    done += 1
+                    yield value
+                if done >= len(items):
+                    break
+                if not alive:
+                    for i in range(done, len(items)):
+                        if i not in values:
+                            values[i] = on_broken(items[i])
+                            advance()
+                    continue
+                waiting = {self._conns[w]: w for w in alive if sent[w]}
+                for conn in wait(list(waiting)):
+                    w = waiting[conn]
+                    try:
+                        reply = conn.recv()
+                    except (EOFError, OSError):
+                        lose(w)
+                        continue
+                    chunk = sent[w].popleft()
+                    if reply[0] == "error":
+                        raise reply[1]
+                    for i, value, held in zip(chunk, reply[1], reply[2]):
+                        values[i] = value
+                        if held:
+                            self._home[paths[i]] = w
+                        else:
+                            self._home.pop(paths[i], None)
+                        advance()
+                    _deliver_pending_interrupts()
+                for w in list(alive):
+                    feed(w)
+                if alive and not any(sent[w] for w in alive):
+                    if any(i not in values for i in range(done, len(items))):
+                        raise RuntimeError("otpfix: the process pool lost track of files")
         except BaseException:
             self.close(abandon=True)
             raise
-        for item in items[done:]:  # a worker died (a crash in the parser): report, go on
-            advance()
-            yield on_broken(item)
+        if broken:
+            self.close()  # the next map starts a new pool
 
     def close(self, abandon: bool = False) -> None:
         """Stop the workers (and let held-back interrupts fire). `abandon`: after an
-        interrupt, the work not started is dropped; the workers finish the chunk they
-        hold (at most 64 files) and exit, and this waits for them (leaving the pool's
-        threads running makes the interpreter's exit fail or hang)."""
-        if self._executor is None:
+        interrupt or an error, the work in hand is dropped: the workers are terminated,
+        and this waits for them."""
+        if not self._procs:
             return
         import gc
 
-        executor, self._executor = self._executor, None
+        procs, self._procs = self._procs, []
+        conns, self._conns = self._conns, []
         held, self._held = self._held, None
+        self._home = {}
         try:
-            if abandon:
-                _abandon(executor)
-            else:
-                executor.shutdown(wait=True)
+            with _interrupts_held():  # (another interrupt meanwhile waits)
+                for proc, conn in zip(procs, conns):
+                    if abandon:
+                        proc.terminate()
+                    else:
+                        try:
+                            conn.send(None)
+                        except OSError:
+                            pass
+                for proc, conn in zip(procs, conns):
+                    proc.join()
+                    conn.close()
         finally:
             gc.unfreeze()
             if held is not None:
@@ -912,18 +1178,6 @@ def _deliver_pending_interrupts() -> None:
             signal.pthread_sigmask(signal.SIG_BLOCK, sigs)
 
 
-def _abandon(pool: Any) -> None:
-    """Stop a pool after an interrupt: the work not started is dropped; the workers finish
-    the chunk they hold (at most 64 files) and exit, and this waits for them (leaving the
-    pool's threads running makes the interpreter's exit fail or hang). Another interrupt
-    meanwhile is held back."""
-    with _interrupts_held():
-        try:
-            pool.shutdown(wait=True, cancel_futures=True)
-        except Exception:
-            pass
-
-
 def _broken_result(item: Item) -> Outcome:
     error = "an otpfix worker process crashed during this part of the run"
     return FileResult(path=_path_of(item), error=error), None, None, None
@@ -942,6 +1196,7 @@ def _phase(
     signatures: _Signatures,
     checking: Mapping[str, Sequence[str]] | None = None,
     pool: "_Pool | None" = None,
+    trees: "_Trees | None" = None,
 ) -> list[Any]:
     """One pass over the files. Cache hits are answered here, in this process (starting
     workers and sending results back would cost more than the lookups); the misses go to
@@ -988,11 +1243,12 @@ def _phase(
         # workers share one copy (forked) instead of each decoding its own.
         recollect = _Worker(*worker_args)._recollect
         worker_args = (worker_args[0], _decode_project(project, recollect), *worker_args[2:])
-    if pool is not None and (jobs > 1 or (pool.running and len(work) > 1)):
-        assert pool.worker_args == worker_args
+    if pool is not None and (jobs > 1 or (pool.running and work)):
+        # (Even one file: the worker that parsed it may have kept the parse.)
+        pool.configure(worker_args)
         outcomes = pool.map(method, work, on_broken, advance)
     else:
-        outcomes = _map(method, work, jobs, worker_args, on_broken, advance)
+        outcomes = _map(method, work, jobs, worker_args, on_broken, advance, trees)
     for n, (value, key, entry, row) in enumerate(outcomes):  # to the end: the pool shuts down
         values[todo[n]] = value
         signatures.record(row)
@@ -1044,12 +1300,16 @@ def _passes(
             args = (options, {}, {}, base, slim)
             return _phase("process", items, options, args, _broken_result, bar.advance, signatures)
         args = (options, {}, {}, base, slim)
-        # The first pass and the collect rounds share one pool (closed before the last
-        # pass, whose workers are forked with the project facts).
+        # Every pass shares one pool (the last one sends its workers the project facts),
+        # and the parses kept for later passes (`_Trees`): in this process when a pass
+        # runs here, in a worker when it runs there.
         shared = _Pool(max(1, min(options.jobs if options.jobs > 0 else available_cores(), len(items))), args)
+        trees = _Trees()
         try:
             broken = lambda item: (_First(_broken_result(item)[0], {}), None, None, None)  # noqa: E731
-            firsts: list[_First] = _phase("first", items, options, args, broken, bar.advance, signatures, pool=shared)
+            firsts: list[_First] = _phase(
+                "first", items, options, args, broken, bar.advance, signatures, pool=shared, trees=trees
+            )
             results: list[Any] = [f.value for f in firsts]
             waiting = [i for i, value in enumerate(results) if isinstance(value, _Wants)]
             later = {i: None for i, value in enumerate(results) if isinstance(value, _Later)}
@@ -1057,45 +1317,72 @@ def _passes(
             if waiting:
                 wants = [(_path_of(items[i]), results[i]) for i in waiting]
                 files, digests = _collect_wanted(
-                    items, rules, wants, firsts, options, base, slim, bar, signatures, shared, later, results, crashed
+                    items, rules, wants, firsts, options, base, slim, bar, signatures, shared, later, results, crashed,
+                    trees,
                 )
             del firsts
             if later and not waiting:  # no collect round: finished now
                 entries = [_ToCollect(items[i], "", finish=True) for i in later]
                 broken = lambda e: (_Finished(_broken_result(e.item)[0], (None, {})), None, None, None)  # noqa: E731
                 bar.grow(len(entries))
-                finished = _phase("collect", entries, options, args, broken, bar.advance, signatures, pool=shared)
+                finished = _phase(
+                    "collect", entries, options, args, broken, bar.advance, signatures, pool=shared, trees=trees
+                )
                 for i, value in zip(later, finished):
                     results[i] = value.first
+            if not waiting:
+                return results
+            trees.only_waiting()
+            return _last_pass(items, options, slim, base, signatures, bar, shared, trees, results, waiting, later,
+                              files, digests, crashed)
         except BaseException:
             shared.close(abandon=True)
             raise
-        shared.close()
-        if not waiting:
-            return results
-        # The last pass: the waiting files, checked with the facts, and the files left for
-        # later that no round took (finished), the largest first.
-        tasks: list[tuple[int, Any]] = [(i, items[i]) for i in waiting]
-        tasks += [(i, _ToCollect(items[i], "", finish=True)) for i in later]
-        tasks.sort(key=lambda task: -_item_size(items[task[0]]))
-        bar.grow(len(tasks))
-        args = (options, files if base is not None else _decode_project(files), digests, base, slim)
-        checking = {_path_of(items[i]): sorted(results[i].wants) for i in waiting}
+        finally:
+            shared.close()
 
-        def broken(task: Any) -> Outcome:
-            if isinstance(task, _ToCollect):
-                return _Finished(_broken_result(task.item)[0], (None, {})), None, None, None
-            return _broken_result(task)
 
-        values = _phase("process", [t for _, t in tasks], options, args, broken, bar.advance, signatures, checking)
-        for (i, _task), value in zip(tasks, values):
-            results[i] = value.first if isinstance(value, _Finished) else value
-        for i in sorted(crashed):
-            # Its facts were lost with a worker: the checks of other files ran without
-            # them. Said on the file (unless it already has an error of its own).
-            if isinstance(results[i], FileResult) and results[i].error is None:
-                results[i] = replace(results[i], error=FACTS_LOST)
-        return results
+def _last_pass(
+    items: Sequence[Item],
+    options: RunOptions,
+    slim: bool,
+    base: str | None,
+    signatures: _Signatures,
+    bar: Any,
+    shared: "_Pool",
+    trees: "_Trees",
+    results: list[Any],
+    waiting: list[int],
+    later: dict[int, None],
+    files: list[tuple[Item, Any]],
+    digests: dict[str, str],
+    crashed: set[int],
+) -> list[FileResult]:
+    """Step 3 of `_execute`: the waiting files, checked with the facts, and the files left
+    for later that no round took (finished), the largest first."""
+    tasks: list[tuple[int, Any]] = [(i, items[i]) for i in waiting]
+    tasks += [(i, _ToCollect(items[i], "", finish=True)) for i in later]
+    tasks.sort(key=lambda task: -_item_size(items[task[0]]))
+    bar.grow(len(tasks))
+    args = (options, files if base is not None else _decode_project(files), digests, base, slim)
+    checking = {_path_of(items[i]): sorted(results[i].wants) for i in waiting}
+
+    def broken(task: Any) -> Outcome:
+        if isinstance(task, _ToCollect):
+            return _Finished(_broken_result(task.item)[0], (None, {})), None, None, None
+        return _broken_result(task)
+
+    values = _phase(
+        "process", [t for _, t in tasks], options, args, broken, bar.advance, signatures, checking, shared, trees
+    )
+    for (i, _task), value in zip(tasks, values):
+        results[i] = value.first if isinstance(value, _Finished) else value
+    for i in sorted(crashed):
+        # Its facts were lost with a worker: the checks of other files ran without
+        # them. Said on the file (unless it already has an error of its own).
+        if isinstance(results[i], FileResult) and results[i].error is None:
+            results[i] = replace(results[i], error=FACTS_LOST)
+    return results
 
 
 CHANGED_DURING_RUN = "file changed while otpfix was running; left alone: run otpfix again"
@@ -1127,6 +1414,7 @@ def _collect_wanted(
     later: dict[int, None] | None = None,
     results: list[Any] | None = None,
     crashed: set[int] | None = None,
+    trees: "_Trees | None" = None,
 ) -> tuple[list[tuple[Item, Any]], dict[str, str]]:
     """Step 2 of `_execute`: ([(item, {rule id: facts} or its JSON text)] in file order,
     one per rule and file collected; {rule id: digest of the facts it sees} when caching).
@@ -1233,7 +1521,7 @@ def _collect_wanted(
 
         args = (options, {}, {}, base, slim)
         entries = [_ToCollect(items[i], rids, finish=i in finish) for i, rids in todo]
-        values = _phase("collect", entries, options, args, broken, bar.advance, signatures, pool=pool)
+        values = _phase("collect", entries, options, args, broken, bar.advance, signatures, pool=pool, trees=trees)
         done = []
         for (i, rids), value in zip(todo, values):
             if id(items[i]) in lost:

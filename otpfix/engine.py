@@ -284,15 +284,22 @@ def provided_by(
 
 
 def first_pass(
-    path: str, data: bytes, rules: Sequence[Transform], options: RunOptions, waiting: Sequence[Transform]
+    path: str,
+    data: bytes,
+    rules: Sequence[Transform],
+    options: RunOptions,
+    waiting: Sequence[Transform],
+    source: Source | None = None,
 ) -> FileResult | dict[str, tuple[bytes, ...] | None]:
     """A file that the project-aware rules `waiting` will check: what they want
     (`wanted_of`), or, when they want no facts at all, its FileResult at once (with no
-    facts: what they read is nothing), from the same parse."""
-    try:
-        source = Source(data, path)
-    except Exception:
-        return {r.id: None for r in waiting}
+    facts: what they read is nothing), from the same parse. `source`: the file already
+    parsed (its bytes are `data`)."""
+    if source is None:
+        try:
+            source = Source(data, path)
+        except Exception:
+            return {r.id: None for r in waiting}
     wants = wanted_of(path, data, waiting, source)
     if all(keys is not None and not keys for keys in wants.values()):
         return process_source(path, data, rules, options, {}, source)

@@ -137,3 +137,31 @@ def crash_worker_on(monkeypatch, module, name: str, suffix: str):
 
     monkeypatch.setattr(module, name, crash)
     return original
+
+
+class ParseLog:
+    """Logs every tree-sitter parse, in this process and in the workers it forks (a line
+    per parse, the SHA-1 of the bytes, appended to `path`)."""
+
+    def __init__(self, monkeypatch, path: Path) -> None:
+        import hashlib
+        import os
+
+        self.path = path
+        path.write_text("")
+        original = syntax.parse
+
+        def logging(data: bytes):
+            fd = os.open(path, os.O_WRONLY | os.O_APPEND)
+            try:
+                os.write(fd, hashlib.sha1(data).hexdigest().encode() + b"\n")
+            finally:
+                os.close(fd)
+            return original(data)
+
+        monkeypatch.setattr(syntax, "parse", logging)
+
+    def counts(self) -> dict[str, int]:
+        from collections import Counter
+
+        return dict(Counter(self.path.read_text().split()))

@@ -171,9 +171,87 @@ def test_terminate_stops_the_workers_too(tmp_path, signame):
     assert text.strip() == "otpfix: interrupted" and "Traceback" not in text
 
 
+def test_workers_end_when_the_main_process_is_killed(tmp_path):
+    """SIGKILL (no handler runs) of `otpfix scan` while its workers run: each worker sees
+    the end of its pipe and exits (it holds no copy of the pool's end of any pipe)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    body = "".join(f"  def f{i}(pid), do: Process.put(:k, pid)\n" for i in range(300))
+    for i in range(400):
+        (lib / f"m{i}.ex").write_text(f"defmodule K.M{i} do\n{body}end\n")
+    child = subprocess.Popen(
+        [sys.executable, "-c", "from otpfix.cli import main; main()", "scan", "lib", "--jobs", "2",
+         "--no-cache", "--select", "process-dict"],
+        cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    workers: list[str] = []
+    deadline = time.monotonic() + 30
+    while len(workers) < 2 and time.monotonic() < deadline and child.poll() is None:
+        time.sleep(0.02)
+        children = subprocess.run(["pgrep", "-P", str(child.pid)], capture_output=True, text=True).stdout.split()
+        workers = [pid for pid in children if pid.isdigit()]
+    assert child.poll() is None and len(workers) >= 2, "the run ended before its workers could be seen"
+    child.kill()
+    child.wait(timeout=30)
+    deadline = time.monotonic() + 20
+    left = workers
+    while left and time.monotonic() < deadline:
+        time.sleep(0.1)
+        left = [pid for pid in workers if os.path.exists(f"/proc/{pid}") and "Z" not in _state(pid)]
+    for pid in left:
+        os.kill(int(pid), signal.SIGKILL)  # (not left running if this test fails)
+    assert left == []
+
+
 def _state(pid: str) -> str:
     try:
         with open(f"/proc/{pid}/stat") as fh:
             return fh.read().rsplit(")", 1)[1].split()[0]
     except OSError:
         return "Z"
+
+
+@pytest.mark.parametrize("jobs", [1, 3])
+def test_a_file_is_parsed_once_across_passes(tree, monkeypatch, jobs):
+    """A file parsed in the first pass to learn which facts it wants is collected and then
+    checked from that same parse (kept by the process that made it, `api._Trees`; the
+    pool sends the file back to that worker): one parse per file in the whole run. With
+    nothing kept (a budget of 0) the files are parsed again, and the results are the same."""
+    from scale_helpers import ParseLog
+
+    monkeypatch.setattr(api._Pool, "STEAL", False)  # (a worker idle at the end would parse again)
+    log = ParseLog(monkeypatch, tree / "parses.log")
+    kept = api.run(["lib", "test"], RunOptions(select=RULES, jobs=jobs))
+    counts = log.counts()
+    assert len(counts) > 140
+    assert max(counts.values()) == 1
+    monkeypatch.setattr(api, "TREE_BUDGET", 0)
+    log = ParseLog(monkeypatch, tree / "parses.log")
+    again = api.run(["lib", "test"], RunOptions(select=RULES, jobs=jobs))
+    assert sum(log.counts().values()) > 2 * len(counts)  # first pass, collect round, last pass
+    assert again.results == kept.results
+    assert any(r.findings for r in kept.results)
+
+
+def test_large_in_memory_sources_in_a_pool(monkeypatch):
+    """Chunks of large in-memory sources (more than a pipe holds) go to a worker only when
+    it has nothing else in hand: no deadlock, the serial results."""
+    register_test_rule(monkeypatch)
+    from scale_helpers import module_source
+
+    filler = "\n".join(f"  def f{k}(x), do: x + {k}" for k in range(2000))
+    sources = {
+        f"lib/m{i}.ex": module_source(i, [i + 1], down=i % 2 == 0).replace("  use GenServer\n", filler + "\n").encode()
+        for i in range(60)
+    }
+    assert min(len(s) for s in sources.values()) > api._Pool.SMALL_MESSAGE
+    serial = api.run_sources(sources, RunOptions(select=RULES, jobs=1))
+    parallel = api.run_sources(sources, RunOptions(select=RULES, jobs=2))
+    assert parallel.results == serial.results
+    assert any(r.findings for r in serial.results)
