@@ -151,7 +151,12 @@ def read_bytes_stat(fs_path: str, limit: int) -> tuple[bytes, os.stat_result]:
     """`read_bytes`, and the file's stat taken before reading it."""
     st = check_stat(fs_path, limit)
     with open(fs_path, "rb") as fh:
-        return fh.read(limit + 1), st
+        # The size from the stat: a read of `limit + 1` bytes would allocate that much
+        # (10 MB) for every file. A file that grew since is read on, up to `limit + 1`.
+        data = fh.read(st.st_size + 1)
+        if len(data) > st.st_size:
+            data += fh.read(limit + 1 - len(data))
+        return data, st
 
 
 def check_stat(fs_path: str, limit: int) -> os.stat_result:

@@ -127,3 +127,22 @@ def test_named_temp_fallback_never_looks_like_source(tmp_path: Path):
     tmp = files._named_temp(str(tmp_path), b"partial", os.stat(p))
     assert tmp.endswith(".tmp") and p.read_bytes() == b"old"
     assert [t.path for t in files.discover([str(tmp_path)])] == [f"{tmp_path}/a.ex".replace(os.sep, "/")]
+
+
+def test_read_bytes_stat_reads_a_file_that_grew_since_its_stat(tmp_path, monkeypatch):
+    """The read is sized from the stat taken before it; a file that grew in between is
+    read on, up to `limit + 1` bytes (what a read of `limit + 1` gave)."""
+    from otpfix import files
+
+    p = tmp_path / "a.ex"
+    p.write_bytes(b"x" * 100)
+    old = files.os.stat(p)
+    p.write_bytes(b"y" * 5000)
+    monkeypatch.setattr(files, "check_stat", lambda path, limit: old)
+    data, st = files.read_bytes_stat(str(p), 10_000)
+    assert data == b"y" * 5000 and st is old
+    data, _ = files.read_bytes_stat(str(p), 1_000)
+    assert data == b"y" * 1_001  # over the limit: the caller sees limit + 1 bytes
+    p.write_bytes(b"z" * 10)  # shrank
+    data, _ = files.read_bytes_stat(str(p), 10_000)
+    assert data == b"z" * 10
