@@ -895,6 +895,7 @@ class _Pool:
         self._procs: list[Any] = []
         self._conns: list[Any] = []
         self._held: contextlib.ExitStack | None = None
+        self._exiting: list[Any] = []  # stopped workers not waited for yet (`close`)
         #: {path: index of the worker that keeps its parse}
         self._home: dict[str, int] = {}
 
@@ -1073,35 +1074,39 @@ class _Pool:
         if broken:
             self.close()  # the next map starts a new pool
 
-    def close(self, abandon: bool = False) -> None:
+    def close(self, abandon: bool = False, wait: bool = True) -> None:
         """Stop the workers (and let held-back interrupts fire). `abandon`: after an
-        interrupt or an error, the work in hand is dropped: the workers are terminated,
-        and this waits for them."""
-        if not self._procs:
-            return
-        import gc
+        interrupt or an error, the work in hand is dropped: the workers are terminated.
+        `wait`: and wait for them to exit (otherwise a later `close` does: meanwhile they
+        exit on their own)."""
+        if self._procs:
+            import gc
 
-        procs, self._procs = self._procs, []
-        conns, self._conns = self._conns, []
-        held, self._held = self._held, None
-        self._home = {}
-        try:
-            with _interrupts_held():  # (another interrupt meanwhile waits)
-                for proc, conn in zip(procs, conns):
-                    if abandon:
-                        proc.terminate()
-                    else:
-                        try:
-                            conn.send(None)
-                        except OSError:
-                            pass
-                for proc, conn in zip(procs, conns):
+            procs, self._procs = self._procs, []
+            conns, self._conns = self._conns, []
+            held, self._held = self._held, None
+            self._home = {}
+            try:
+                with _interrupts_held():  # (another interrupt meanwhile waits)
+                    for proc, conn in zip(procs, conns):
+                        if abandon:
+                            proc.terminate()
+                        else:
+                            try:
+                                conn.send(None)
+                            except OSError:
+                                pass
+                        conn.close()
+                    self._exiting.extend(procs)
+            finally:
+                gc.unfreeze()
+                if held is not None:
+                    held.close()  # interrupts held back meanwhile fire now
+        if wait or abandon:
+            exiting, self._exiting = self._exiting, []
+            with _interrupts_held():
+                for proc in exiting:
                     proc.join()
-                    conn.close()
-        finally:
-            gc.unfreeze()
-            if held is not None:
-                held.close()  # interrupts held back meanwhile fire now
 
 
 _INTERRUPTS = ("SIGINT", "SIGTERM", "SIGHUP")
@@ -1257,6 +1262,8 @@ def _phase(
         # (Opened only now, after the workers were forked.) What earlier passes held is
         # written while these workers work; then a transaction per WRITE_BATCH entries.
         signatures.write(everything=long_pass and n == 0)
+        if long_pass and n == 0 and store is not None:
+            store.checkpoint()  # (the workers are busy: the close at the end has less to do)
     return values
 
 
@@ -1277,13 +1284,21 @@ def _execute(items: Sequence[Item], options: RunOptions, rules: list[Transform],
     base = cache_mod.base_key(rules, options) if options.cache_dir else None
     store = cache_mod.Store(options.cache_dir) if base is not None and options.cache_dir else None
     signatures = _Signatures(store, options, len(items))
+    # One pool for every pass (started by the first pass that needs it).
+    jobs = options.jobs if options.jobs > 0 else available_cores()
+    shared = _Pool(max(1, min(jobs, len(items))), (options, {}, {}, base, slim))
     try:
-        results = _passes(items, options, rules, slim, base, signatures)
+        results = _passes(items, options, rules, slim, base, signatures, shared)
+        shared.close(wait=False)  # the workers exit while the last entries are written
         signatures.write()
         return results
+    except BaseException:
+        shared.close(abandon=True)
+        raise
     finally:
         if store is not None:
             store.close()
+        shared.close()
 
 
 def _passes(
@@ -1293,53 +1308,46 @@ def _passes(
     slim: bool,
     base: str | None,
     signatures: _Signatures,
+    shared: "_Pool",
 ) -> list[FileResult]:
-    """`_execute`'s passes."""
+    """`_execute`'s passes, in the pool `shared` (when a pass has enough files)."""
     with _progress(options, len(items)) as bar:
-        if not any(r.uses_project() for r in rules):
-            args = (options, {}, {}, base, slim)
-            return _phase("process", items, options, args, _broken_result, bar.advance, signatures)
         args = (options, {}, {}, base, slim)
+        if not any(r.uses_project() for r in rules):
+            return _phase("process", items, options, args, _broken_result, bar.advance, signatures, pool=shared)
         # Every pass shares one pool (the last one sends its workers the project facts),
         # and the parses kept for later passes (`_Trees`): in this process when a pass
         # runs here, in a worker when it runs there.
-        shared = _Pool(max(1, min(options.jobs if options.jobs > 0 else available_cores(), len(items))), args)
         trees = _Trees()
-        try:
-            broken = lambda item: (_First(_broken_result(item)[0], {}), None, None, None)  # noqa: E731
-            firsts: list[_First] = _phase(
-                "first", items, options, args, broken, bar.advance, signatures, pool=shared, trees=trees
+        broken = lambda item: (_First(_broken_result(item)[0], {}), None, None, None)  # noqa: E731
+        firsts: list[_First] = _phase(
+            "first", items, options, args, broken, bar.advance, signatures, pool=shared, trees=trees
+        )
+        results: list[Any] = [f.value for f in firsts]
+        waiting = [i for i, value in enumerate(results) if isinstance(value, _Wants)]
+        later = {i: None for i, value in enumerate(results) if isinstance(value, _Later)}
+        crashed: set[int] = set()
+        if waiting:
+            wants = [(_path_of(items[i]), results[i]) for i in waiting]
+            files, digests = _collect_wanted(
+                items, rules, wants, firsts, options, base, slim, bar, signatures, shared, later, results, crashed,
+                trees,
             )
-            results: list[Any] = [f.value for f in firsts]
-            waiting = [i for i, value in enumerate(results) if isinstance(value, _Wants)]
-            later = {i: None for i, value in enumerate(results) if isinstance(value, _Later)}
-            crashed: set[int] = set()
-            if waiting:
-                wants = [(_path_of(items[i]), results[i]) for i in waiting]
-                files, digests = _collect_wanted(
-                    items, rules, wants, firsts, options, base, slim, bar, signatures, shared, later, results, crashed,
-                    trees,
-                )
-            del firsts
-            if later and not waiting:  # no collect round: finished now
-                entries = [_ToCollect(items[i], "", finish=True) for i in later]
-                broken = lambda e: (_Finished(_broken_result(e.item)[0], (None, {})), None, None, None)  # noqa: E731
-                bar.grow(len(entries))
-                finished = _phase(
-                    "collect", entries, options, args, broken, bar.advance, signatures, pool=shared, trees=trees
-                )
-                for i, value in zip(later, finished):
-                    results[i] = value.first
-            if not waiting:
-                return results
-            trees.only_waiting()
-            return _last_pass(items, options, slim, base, signatures, bar, shared, trees, results, waiting, later,
-                              files, digests, crashed)
-        except BaseException:
-            shared.close(abandon=True)
-            raise
-        finally:
-            shared.close()
+        del firsts
+        if later and not waiting:  # no collect round: finished now
+            entries = [_ToCollect(items[i], "", finish=True) for i in later]
+            broken = lambda e: (_Finished(_broken_result(e.item)[0], (None, {})), None, None, None)  # noqa: E731
+            bar.grow(len(entries))
+            finished = _phase(
+                "collect", entries, options, args, broken, bar.advance, signatures, pool=shared, trees=trees
+            )
+            for i, value in zip(later, finished):
+                results[i] = value.first
+        if not waiting:
+            return results
+        trees.only_waiting()
+        return _last_pass(items, options, slim, base, signatures, bar, shared, trees, results, waiting, later,
+                          files, digests, crashed)
 
 
 def _last_pass(

@@ -497,6 +497,16 @@ class Store:
         if self._db is None:
             self._broken = False
 
+    def checkpoint(self) -> None:
+        """Copy the write-ahead log into the database now (a file sync), so that closing
+        the connection (which does it otherwise) has little left to do. Never raises."""
+        if self._db is None:
+            return
+        try:
+            self._db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        except Exception:
+            pass
+
     def close(self, retry: bool = False) -> None:
         """Close the connection; `retry`: a later call may open it again even after an
         error (writes rebuild a corrupt database)."""
