@@ -380,7 +380,7 @@ class _Worker:
         if key is None:
             return None, None
         pkey, pvalue = self._entry(
-            self.keys.provides(path, digest), lambda: cache_mod.to_json({"p": _keys_out(provides)})
+            self.keys.provides(path, digest), lambda: cache_mod.to_json({"p": _provides_out(provides)})
         )
         return [key, pkey], [value, pvalue]  # type: ignore[list-item]
 
@@ -671,7 +671,7 @@ class _First:
 
     def __init__(self, value: Any, provides: Mapping[str, Any] | None) -> None:
         self.value = value
-        #: {rule id: keys or None}, or as stored in the cache (`_keys_out`'s form), or
+        #: {rule id: keys or None}, or as stored in the cache (`_provides_out`'s form), or
         #: None for an answer from the cache (see `_fill_provides`).
         self.provides = provides
 
@@ -689,11 +689,29 @@ def _keys_out(keys: Mapping[str, tuple[bytes, ...] | None]) -> dict[str, list[st
     return {rid: None if v is None else [k.decode("latin-1") for k in v] for rid, v in keys.items()}
 
 
+def _provides_out(keys: Mapping[str, tuple[bytes, ...] | None]) -> dict[str, list[str] | str | None]:
+    """`_keys_out` for a file's provided keys, where rules often give the very same keys
+    (the rescue rules: every function of the file): a rule whose keys are those of an
+    earlier one is stored as that rule's id (the keys once, half the text)."""
+    out: dict[str, list[str] | str | None] = {}
+    first: dict[int, str] = {}  # {id of a keys tuple: the first rule that gave it}
+    for rid, v in keys.items():
+        if v is None:
+            out[rid] = None
+        elif id(v) in first:
+            out[rid] = first[id(v)]
+        else:
+            first[id(v)] = rid
+            out[rid] = [k.decode("latin-1") for k in v]
+    return out
+
+
 def _keys_in(raw: Any) -> dict[str, tuple[bytes, ...] | None] | None:
-    """The inverse of `_keys_out`; None if malformed."""
+    """The inverse of `_keys_out` and `_provides_out`; None if malformed."""
     if not isinstance(raw, dict):
         return None
     out: dict[str, tuple[bytes, ...] | None] = {}
+    same: dict[str, str] = {}
     for rid, value in raw.items():
         if value is None:
             out[rid] = None
@@ -702,9 +720,13 @@ def _keys_in(raw: Any) -> dict[str, tuple[bytes, ...] | None] | None:
                 out[rid] = tuple(v.encode("latin-1") for v in value)
             except UnicodeEncodeError:
                 return None
+        elif isinstance(value, str) and isinstance(raw.get(value), list):
+            same[rid] = value
         else:
             return None
-    return out
+    for rid, other in same.items():
+        out[rid] = out[other]
+    return {rid: out[rid] for rid in raw}  # (in the stored order)
 
 
 def _decode_project(

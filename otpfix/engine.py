@@ -257,7 +257,8 @@ def provided_by(
     project-aware rules that would collect it (none for a file they cannot collect, nor
     for one `check_input` refuses; `checked`: the caller has just checked it)."""
     out: dict[str, tuple[bytes, ...] | None] = {}
-    if not any(r.uses_project() for r in rules):
+    project_rules = [r for r in rules if r.uses_project()]
+    if not project_rules:
         return out
     if not checked:
         try:
@@ -267,7 +268,7 @@ def provided_by(
     # Rules may return the very same keys object (narrow-rescue and broad-catch): sorted
     # once, and one tuple for both (sent back from a worker once).
     done: dict[int, tuple[Any, tuple[bytes, ...]]] = {}
-    for rule in enabled_rules([r for r in rules if r.uses_project()], path, options):
+    for rule in enabled_rules(project_rules, path, options):
         if not rule.could_collect(data):
             continue
         try:

@@ -8,6 +8,7 @@ every scanned file first; the merged facts reach `check` as `ctx.project`.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import re
 from typing import Any, ClassVar, Hashable, Iterable, Iterator, Mapping
@@ -120,7 +121,9 @@ class Transform:
 _TEST_PATH = re.compile(r"(^|/)test/|_test\.exs$")
 
 
+@functools.lru_cache(maxsize=4096)
 def is_test_path(path: str) -> bool:
+    # (Asked two or three times per file in a run: remembered.)
     return bool(_TEST_PATH.search(path.replace("\\", "/")))
 
 

@@ -52,3 +52,20 @@ def test_budget_zero_keeps_nothing():
     trees = api._Trees(budget=0)
     assert not trees.keep("a.ex", source(50), waiting=True)
     assert trees.size == 0
+
+
+def test_provided_keys_stored_once_for_rules_that_share_them():
+    """`_provides_out`: a rule whose provided keys are the very object of an earlier
+    rule's is stored as that rule's id; `_keys_in` gives back equal keys, in order."""
+    shared = (b"A/f", b"A/g")
+    keys = {"broad-catch": shared, "narrow-rescue": shared, "rest-for-one": (b"A/f",), "other": None}
+    stored = api._provides_out(keys)
+    assert stored == {"broad-catch": ["A/f", "A/g"], "narrow-rescue": "broad-catch", "rest-for-one": ["A/f"], "other": None}
+    assert api._keys_in(stored) == keys and list(api._keys_in(stored)) == list(keys)
+    equal_not_same = {"a": tuple([b"X"]), "b": tuple([b"X"])}
+    assert api._provides_out(equal_not_same) == {"a": ["X"], "b": ["X"]}
+    # Malformed: a reference to nothing, or to a reference: not decoded (every rule then
+    # counts as providing any key: never a wrong skip).
+    assert api._keys_in({"a": "b"}) is None
+    assert api._keys_in({"a": "b", "b": "c", "c": ["X"]}) is None
+    assert api._keys_in({"a": 3}) is None
